@@ -1,0 +1,260 @@
+//! Calls to the connected service through an instance (`oc_request`).
+
+use crate::error::{oc_status, Error, Problems, Result};
+use crate::fields::{has_control, parse_object, Fields};
+use crate::http::{Auth, Call, Method};
+use crate::secret::Secret;
+use crate::url::{decode_path, push_query};
+use crate::Client;
+use serde_json::{json, Map, Value};
+
+/// Headers a caller may not set: the library owns them.
+const RESERVED_HEADERS: [&str; 3] = ["authorization", "host", "content-length"];
+
+/// The request of [`Client::request`].
+#[derive(Debug, Clone)]
+pub struct ApiRequest {
+    /// The method.
+    pub method: Method,
+    /// Relative to the base URL, starting with `/`, e.g. `/hubs/ecommerce/orders`.
+    pub path: String,
+    /// Query parameters, in order; a name may repeat.
+    pub query: Vec<(String, String)>,
+    /// A JSON body; `None` sends none.
+    pub body: Option<Value>,
+    /// The instance token; adds `Element <token>` to the Authorization header.
+    pub element_token: Option<Secret>,
+    /// Extra headers.
+    pub headers: Vec<(String, String)>,
+}
+
+impl ApiRequest {
+    /// Parses the request document of `oc_request`.
+    pub fn from_json(text: &str) -> Result<ApiRequest> {
+        let obj = parse_object(text)?;
+        let f = Fields::root(&obj);
+        let mut p = Problems::default();
+        let method = match f.required_str("method", &mut p) {
+            Some(m) => Method::parse(m).or_else(|| {
+                p.invalid("/method", "must be GET, POST, PUT, PATCH or DELETE");
+                None
+            }),
+            None => None,
+        };
+        let path = f.required_str("path", &mut p).unwrap_or_default().to_owned();
+        let query = query_pairs(&f, &mut p);
+        let element_token = f.str("elementToken", &mut p).map(Secret::new);
+        let headers = f
+            .string_map("headers", &mut p)
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect();
+        p.finish()?;
+        Ok(ApiRequest {
+            method: method.unwrap_or(Method::Get),
+            path,
+            query,
+            body: f.value("body").cloned(),
+            element_token,
+            headers,
+        })
+    }
+
+    fn validate(&self) -> Result<()> {
+        let mut p = Problems::default();
+        if self.path.is_empty() {
+            p.missing("/path");
+        } else if let Some(reason) = path_problem(&self.path) {
+            p.invalid("/path", reason);
+        }
+        if let Some(t) = &self.element_token {
+            if t.is_empty() || has_control(t.expose()) || t.expose().contains(',') {
+                p.invalid(
+                    "/elementToken",
+                    "must be non-empty, without commas or control characters",
+                );
+            }
+        }
+        for (name, value) in &self.headers {
+            let pointer = format!("/headers/{}", crate::fields::pointer_segment(name));
+            if name.is_empty() || !name.bytes().all(is_token_byte) {
+                p.invalid(&pointer, "is not a valid header name");
+            } else if RESERVED_HEADERS.contains(&name.to_ascii_lowercase().as_str()) {
+                p.invalid(&pointer, "is set by the library and cannot be given");
+            }
+            if value.chars().any(|c| c.is_control() && c != '\t') {
+                p.invalid(&pointer, "must not contain control characters");
+            }
+        }
+        if self.query.iter().any(|(name, _)| name.is_empty()) {
+            p.invalid("/query", "has an empty parameter name");
+        }
+        p.finish()
+    }
+}
+
+/// `query`: an object of strings, numbers or booleans, or arrays of them (a repeated name).
+fn query_pairs(f: &Fields<'_>, p: &mut Problems) -> Vec<(String, String)> {
+    let Some(q) = f.object("query", p) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let scalar = |v: &Value| match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    };
+    for (name, value) in q.entries() {
+        match value {
+            Value::Null => {}
+            Value::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    match scalar(item) {
+                        Some(s) => out.push((name.clone(), s)),
+                        None => p.wrong_type(
+                            &format!("{}/{i}", q.pointer(name)),
+                            "must be a string, a number or a boolean",
+                        ),
+                    }
+                }
+            }
+            v => match scalar(v) {
+                Some(s) => out.push((name.clone(), s)),
+                None => p.wrong_type(
+                    &q.pointer(name),
+                    "must be a string, a number, a boolean or an array of them",
+                ),
+            },
+        }
+    }
+    out
+}
+
+/// Why a path may not be sent, if it may not.
+fn path_problem(path: &str) -> Option<&'static str> {
+    if !path.starts_with('/') {
+        return Some("must start with /");
+    }
+    if path.contains(['?', '#']) {
+        return Some("must not contain ? or # (use query)");
+    }
+    if has_control(path) || path.contains(' ') {
+        return Some("must not contain spaces or control characters");
+    }
+    let decoded = decode_path(path);
+    if has_control(&decoded) {
+        return Some("must not contain encoded control characters");
+    }
+    if decoded.split(['/', '\\']).any(|s| s == "..") {
+        return Some("must not contain a .. segment");
+    }
+    None
+}
+
+fn is_token_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+}
+
+impl Client {
+    /// Calls the connected service through an instance. The result is
+    /// `{"status", "headers": {lower-case name: value}, "body": JSON, text or null}`;
+    /// a non-2xx answer is `OC_ERR_API`.
+    pub fn request(&self, request: &ApiRequest) -> Result<Value> {
+        self.require_secrets()?;
+        request.validate()?;
+        let mut target = request.path.clone();
+        let mut query = String::new();
+        for (name, value) in &request.query {
+            push_query(&mut query, name, value);
+        }
+        target.push_str(&query);
+        let auth = match &request.element_token {
+            Some(token) => Auth::Element(token),
+            None => Auth::Platform,
+        };
+        let mut call = Call::new(request.method, target, auth);
+        if let Some(body) = &request.body {
+            call = call.json(body);
+        }
+        call.headers = request
+            .headers
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let reply = self.http.send(&call)?;
+        let mut headers = Map::new();
+        for (name, value) in &reply.headers {
+            match headers.get_mut(name) {
+                Some(Value::String(existing)) => {
+                    existing.push_str(", ");
+                    existing.push_str(value);
+                }
+                _ => {
+                    headers.insert(name.clone(), Value::String(value.clone()));
+                }
+            }
+        }
+        let body = if reply.body.is_empty() {
+            Value::Null
+        } else {
+            match serde_json::from_slice(&reply.body) {
+                Ok(v) => v,
+                Err(_) => match String::from_utf8(reply.body) {
+                    Ok(text) => Value::String(text),
+                    Err(_) => {
+                        return Err(Error::new(
+                            oc_status::OC_ERR_DECODE,
+                            "the answer is neither JSON nor UTF-8 text",
+                        ))
+                    }
+                },
+            }
+        };
+        Ok(json!({"status": reply.status, "headers": headers, "body": body}))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_that_could_escape_are_refused() {
+        for bad in [
+            "hubs/x",
+            "/hubs/../instances",
+            "/hubs/%2e%2E/x",
+            "/a/..",
+            "/a?b=c",
+            "/a#b",
+            "/a\r\nb",
+            "/a%0d%0ab",
+            "/a\\..\\b",
+        ] {
+            assert!(path_problem(bad).is_some(), "{bad}");
+        }
+        assert!(path_problem("/hubs/ecommerce/orders/12").is_none());
+        assert!(path_problem("/hubs/x..y/z").is_none());
+    }
+
+    #[test]
+    fn parses_and_checks_requests() {
+        let r = ApiRequest::from_json(
+            r#"{"method": "post", "path": "/hubs/crm/contacts", "query": {"a": 1, "t": ["x", true]},
+                "body": {"n": 1}, "headers": {"X-Trace": "1"}}"#,
+        )
+        .unwrap();
+        assert_eq!(r.method, Method::Post);
+        assert_eq!(r.query.len(), 3);
+        r.validate().unwrap();
+        let r = ApiRequest::from_json(
+            r#"{"method": "GET", "path": "/x", "headers": {"Host": "evil", "X": "a\nb"}}"#,
+        )
+        .unwrap();
+        let e = r.validate().unwrap_err();
+        assert_eq!(e.invalid.len(), 2);
+        let e = ApiRequest::from_json(r#"{"method": "TRACE", "path": "/x"}"#).unwrap_err();
+        assert_eq!(e.invalid[0].pointer, "/method");
+    }
+}

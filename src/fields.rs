@@ -1,0 +1,263 @@
+//! Reading request members from JSON with every problem recorded, not only the first.
+//!
+//! Absent and `null` members read as absent. A member of the wrong JSON type is recorded as a
+//! wrong type (the request is malformed); a required member that is absent, null or an empty
+//! string is recorded as missing. Unknown members are ignored, so newer callers keep working.
+
+use crate::error::{Error, Problems, Result};
+use serde_json::{Map, Value};
+
+/// Parses request text into a JSON object.
+pub(crate) fn parse_object(text: &str) -> Result<Map<String, Value>> {
+    match serde_json::from_str::<Value>(text) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(_) => Err(Error::invalid_argument("", "must be a JSON object")),
+        // serde_json's message quotes input around the error position; it is not passed on.
+        Err(e) => Err(Error::invalid_argument(
+            "",
+            &format!(
+                "is not valid JSON (line {}, column {})",
+                e.line(),
+                e.column()
+            ),
+        )),
+    }
+}
+
+/// Escapes a member name as one JSON Pointer segment (RFC 6901).
+pub(crate) fn pointer_segment(name: &str) -> String {
+    name.replace('~', "~0").replace('/', "~1")
+}
+
+/// Whether text holds a control character (CR, LF, NUL, DEL, ...).
+pub(crate) fn has_control(text: &str) -> bool {
+    text.chars().any(char::is_control)
+}
+
+/// A view of one JSON object of the request, at a JSON Pointer prefix.
+pub(crate) struct Fields<'a> {
+    obj: &'a Map<String, Value>,
+    prefix: String,
+}
+
+impl<'a> Fields<'a> {
+    /// The top-level object of a request.
+    pub(crate) fn root(obj: &'a Map<String, Value>) -> Fields<'a> {
+        Fields {
+            obj,
+            prefix: String::new(),
+        }
+    }
+
+    /// The pointer of a member of this object.
+    pub(crate) fn pointer(&self, name: &str) -> String {
+        format!("{}/{}", self.prefix, pointer_segment(name))
+    }
+
+    /// The raw value of a member, `None` when absent or null.
+    pub(crate) fn value(&self, name: &str) -> Option<&'a Value> {
+        self.obj.get(name).filter(|v| !v.is_null())
+    }
+
+    /// An optional string member.
+    pub(crate) fn str(&self, name: &str, p: &mut Problems) -> Option<&'a str> {
+        match self.value(name)? {
+            Value::String(s) => Some(s),
+            _ => {
+                p.wrong_type(&self.pointer(name), "must be a string");
+                None
+            }
+        }
+    }
+
+    /// A required string member: absent, null or empty is missing.
+    pub(crate) fn required_str(&self, name: &str, p: &mut Problems) -> Option<&'a str> {
+        match self.value(name) {
+            None => {
+                p.missing(&self.pointer(name));
+                None
+            }
+            Some(Value::String(s)) if s.is_empty() => {
+                p.missing(&self.pointer(name));
+                None
+            }
+            Some(Value::String(s)) => Some(s),
+            Some(_) => {
+                p.wrong_type(&self.pointer(name), "must be a string");
+                None
+            }
+        }
+    }
+
+    /// An optional boolean member.
+    pub(crate) fn bool(&self, name: &str, p: &mut Problems) -> Option<bool> {
+        match self.value(name)? {
+            Value::Bool(b) => Some(*b),
+            _ => {
+                p.wrong_type(&self.pointer(name), "must be a boolean");
+                None
+            }
+        }
+    }
+
+    /// An optional whole number member, at least `min`.
+    pub(crate) fn u64_at_least(&self, name: &str, min: u64, p: &mut Problems) -> Option<u64> {
+        let v = self.value(name)?;
+        if !v.is_number() {
+            p.wrong_type(&self.pointer(name), "must be a number");
+            return None;
+        }
+        match v.as_u64() {
+            Some(n) if n >= min => Some(n),
+            _ => {
+                p.invalid(
+                    &self.pointer(name),
+                    &format!("must be a whole number of at least {min}"),
+                );
+                None
+            }
+        }
+    }
+
+    /// An optional object member.
+    pub(crate) fn object(&self, name: &str, p: &mut Problems) -> Option<Fields<'a>> {
+        match self.value(name)? {
+            Value::Object(obj) => Some(Fields {
+                obj,
+                prefix: self.pointer(name),
+            }),
+            _ => {
+                p.wrong_type(&self.pointer(name), "must be an object");
+                None
+            }
+        }
+    }
+
+    /// An optional array of strings.
+    pub(crate) fn strings(&self, name: &str, p: &mut Problems) -> Option<Vec<&'a str>> {
+        let items = match self.value(name)? {
+            Value::Array(items) => items,
+            _ => {
+                p.wrong_type(&self.pointer(name), "must be an array of strings");
+                return None;
+            }
+        };
+        let mut out = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            match item {
+                Value::String(s) => out.push(s.as_str()),
+                _ => p.wrong_type(&format!("{}/{i}", self.pointer(name)), "must be a string"),
+            }
+        }
+        Some(out)
+    }
+
+    /// An optional object whose members are all strings, in the order given.
+    pub(crate) fn string_map(&self, name: &str, p: &mut Problems) -> Vec<(&'a str, &'a str)> {
+        let Some(fields) = self.object(name, p) else {
+            return Vec::new();
+        };
+        let mut out = Vec::with_capacity(fields.obj.len());
+        for (k, v) in fields.obj {
+            match v {
+                Value::String(s) => out.push((k.as_str(), s.as_str())),
+                _ => p.wrong_type(&fields.pointer(k), "must be a string"),
+            }
+        }
+        out
+    }
+
+    /// The members of this object.
+    pub(crate) fn entries(&self) -> impl Iterator<Item = (&'a String, &'a Value)> {
+        self.obj.iter()
+    }
+}
+
+/// An instance id: a positive whole number, given as a number or a string of digits.
+pub(crate) fn instance_id(f: &Fields<'_>, p: &mut Problems) -> Option<u64> {
+    let pointer = f.pointer("id");
+    match f.value("id") {
+        None => {
+            p.missing(&pointer);
+            None
+        }
+        Some(Value::String(s)) if s.is_empty() => {
+            p.missing(&pointer);
+            None
+        }
+        Some(Value::Number(n)) => match n.as_u64() {
+            Some(id) if id > 0 => Some(id),
+            _ => {
+                p.invalid(&pointer, "must be a positive whole number");
+                None
+            }
+        },
+        Some(Value::String(s)) => match s.parse::<u64>() {
+            Ok(id) if id > 0 && s.bytes().all(|b| b.is_ascii_digit()) => Some(id),
+            _ => {
+                p.invalid(&pointer, "must be a positive whole number");
+                None
+            }
+        },
+        Some(_) => {
+            p.wrong_type(&pointer, "must be a number");
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::oc_status;
+    use serde_json::json;
+
+    fn obj(v: Value) -> Map<String, Value> {
+        v.as_object().unwrap().clone()
+    }
+
+    #[test]
+    fn reads_and_records_every_problem() {
+        let o = obj(json!({"a": "x", "b": 5, "c": "", "d": null, "n": {"k/~": 1, "ok": "v"}}));
+        let f = Fields::root(&o);
+        let mut p = Problems::default();
+        assert_eq!(f.required_str("a", &mut p), Some("x"));
+        assert_eq!(f.required_str("c", &mut p), None);
+        assert_eq!(f.required_str("d", &mut p), None);
+        assert_eq!(f.str("b", &mut p), None);
+        assert_eq!(f.string_map("n", &mut p), [("ok", "v")]);
+        let e = p.finish().unwrap_err();
+        assert_eq!(e.status, oc_status::OC_ERR_INVALID_ARGUMENT);
+        let pointers: Vec<_> = e.invalid.iter().map(|i| i.pointer.as_str()).collect();
+        assert_eq!(pointers, ["/b", "/n/k~1~0"]);
+    }
+
+    #[test]
+    fn ids_accept_numbers_and_digit_strings_only() {
+        for (v, ok) in [
+            (json!(12), Some(12)),
+            (json!("34"), Some(34)),
+            (json!("../1"), None),
+            (json!(0), None),
+            (json!(-3), None),
+            (json!(1.5), None),
+        ] {
+            let o = obj(json!({ "id": v }));
+            let mut p = Problems::default();
+            assert_eq!(instance_id(&Fields::root(&o), &mut p), ok);
+        }
+    }
+
+    #[test]
+    fn non_objects_and_bad_json_are_invalid_arguments() {
+        for text in ["[]", "nope", "{\"a\":", "\"s\""] {
+            let e = parse_object(text).unwrap_err();
+            assert_eq!(e.status, oc_status::OC_ERR_INVALID_ARGUMENT);
+        }
+        let deep = "[".repeat(100_000);
+        assert_eq!(
+            parse_object(&deep).unwrap_err().status,
+            oc_status::OC_ERR_INVALID_ARGUMENT
+        );
+    }
+}

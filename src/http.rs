@@ -1,0 +1,618 @@
+//! HTTP to the platform: one `ureq` agent per client, retries, and the mapping of every failure
+//! to a status of the C contract.
+//!
+//! No text of a `ureq` error is ever passed on: it can hold the URL, and the URL of the OAuth
+//! URL step holds `apiSecret`. Errors are described from their kind only.
+
+use crate::config::Config;
+use crate::error::{oc_status, Error, Result};
+use crate::secret::{scrub, Secret};
+use crate::url::HttpUrl;
+use std::cell::Cell;
+use std::io;
+use std::sync::Arc;
+use std::time::Duration;
+use ureq::http::{self, HeaderValue};
+use ureq::unversioned::transport::{
+    Buffers, ConnectionDetails, Connector, DefaultConnector, NextTimeout, Transport,
+};
+use ureq::unversioned::resolver::DefaultResolver;
+use ureq::{Agent, Body};
+
+/// Error bodies are read up to this size to fill the error document.
+const ERROR_BODY_CAP: u64 = 64 * 1024;
+/// A `Retry-After` longer than this is not waited for: the answer goes back to the caller.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(30);
+/// First backoff step; doubled per retry and capped at [`MAX_BACKOFF`], then jittered.
+const BASE_BACKOFF: Duration = Duration::from_millis(100);
+const MAX_BACKOFF: Duration = Duration::from_secs(2);
+
+/// The methods the library sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// GET
+    Get,
+    /// POST
+    Post,
+    /// PUT
+    Put,
+    /// PATCH
+    Patch,
+    /// DELETE
+    Delete,
+}
+
+impl Method {
+    /// Parses a method name in any case.
+    pub fn parse(name: &str) -> Option<Method> {
+        let m = match name.to_ascii_uppercase().as_str() {
+            "GET" => Method::Get,
+            "POST" => Method::Post,
+            "PUT" => Method::Put,
+            "PATCH" => Method::Patch,
+            "DELETE" => Method::Delete,
+            _ => return None,
+        };
+        Some(m)
+    }
+
+    fn as_http(self) -> http::Method {
+        match self {
+            Method::Get => http::Method::GET,
+            Method::Post => http::Method::POST,
+            Method::Put => http::Method::PUT,
+            Method::Patch => http::Method::PATCH,
+            Method::Delete => http::Method::DELETE,
+        }
+    }
+
+    /// GET and DELETE: retried on transient failures; their timeouts are plain timeouts.
+    pub fn is_idempotent(self) -> bool {
+        matches!(self, Method::Get | Method::Delete)
+    }
+}
+
+/// Which credentials a request carries.
+#[derive(Clone, Copy)]
+pub(crate) enum Auth<'a> {
+    /// User and Organization, when configured; nothing otherwise.
+    PlatformIfConfigured,
+    /// User and Organization; the caller checked they are configured.
+    Platform,
+    /// User, Organization and the instance's Element token.
+    Element(&'a Secret),
+}
+
+/// One request, relative to the base URL.
+pub(crate) struct Call<'a> {
+    pub(crate) method: Method,
+    /// Path and query, starting with `/`, already percent-encoded.
+    pub(crate) target: String,
+    pub(crate) auth: Auth<'a>,
+    /// A JSON body.
+    pub(crate) body: Option<Vec<u8>>,
+    pub(crate) headers: Vec<(&'a str, &'a str)>,
+    /// Values of this call that must not appear in error text (apiSecret, a code).
+    pub(crate) secrets: Vec<&'a str>,
+}
+
+impl<'a> Call<'a> {
+    pub(crate) fn new(method: Method, target: String, auth: Auth<'a>) -> Call<'a> {
+        Call {
+            method,
+            target,
+            auth,
+            body: None,
+            headers: Vec::new(),
+            secrets: Vec::new(),
+        }
+    }
+
+    pub(crate) fn json(mut self, body: &serde_json::Value) -> Call<'a> {
+        self.body = Some(body.to_string().into_bytes());
+        self
+    }
+}
+
+/// A 2xx answer.
+pub(crate) struct Reply {
+    pub(crate) status: u16,
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) body: Vec<u8>,
+}
+
+impl Reply {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// The HTTP side of a client.
+pub(crate) struct Http {
+    agent: Agent,
+    base_url: String,
+    /// `User <u>, Organization <o>`, built once.
+    platform_auth: Option<Secret>,
+    max_retries: u32,
+    max_response_bytes: u64,
+}
+
+impl std::fmt::Debug for Http {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Http")
+            .field("base_url", &self.base_url)
+            .finish_non_exhaustive()
+    }
+}
+
+thread_local! {
+    /// Bytes written to the network by the request running on this thread. ureq is blocking and
+    /// runs each request on the caller's thread, so this tells whether anything left the machine.
+    static SENT: Cell<u64> = const { Cell::new(0) };
+}
+
+/// Wraps every connection so that writes are counted in [`SENT`].
+#[derive(Debug)]
+struct CountingConnector;
+
+impl Connector<Box<dyn Transport>> for CountingConnector {
+    type Out = CountingTransport;
+
+    fn connect(
+        &self,
+        _details: &ConnectionDetails,
+        chained: Option<Box<dyn Transport>>,
+    ) -> Result<Option<CountingTransport>, ureq::Error> {
+        Ok(chained.map(CountingTransport))
+    }
+}
+
+#[derive(Debug)]
+struct CountingTransport(Box<dyn Transport>);
+
+impl Transport for CountingTransport {
+    fn buffers(&mut self) -> &mut dyn Buffers {
+        self.0.buffers()
+    }
+
+    fn transmit_output(&mut self, amount: usize, timeout: NextTimeout) -> Result<(), ureq::Error> {
+        // Counted before the write: a failed write may still have sent part of it.
+        SENT.with(|s| s.set(s.get() + amount as u64));
+        self.0.transmit_output(amount, timeout)
+    }
+
+    fn await_input(&mut self, timeout: NextTimeout) -> Result<bool, ureq::Error> {
+        self.0.await_input(timeout)
+    }
+
+    fn is_open(&mut self) -> bool {
+        self.0.is_open()
+    }
+
+    fn is_tls(&self) -> bool {
+        self.0.is_tls()
+    }
+}
+
+impl Http {
+    pub(crate) fn new(config: &Config, base: &HttpUrl) -> Result<Http> {
+        let mut builder = Agent::config_builder()
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .max_redirects_will_error(false)
+            .https_only(false)
+            .user_agent(config.user_agent.as_str())
+            .accept("application/json")
+            .timeout_global(Some(config.timeout))
+            .timeout_connect(Some(config.connect_timeout.min(config.timeout)))
+            .max_idle_connections(64)
+            .max_idle_connections_per_host(32)
+            .max_idle_age(Duration::from_secs(30))
+            .proxy(proxy_for(config, base)?);
+        if let Some(path) = &config.ca_certificates_pem_file {
+            builder = builder.tls_config(tls_with_extra_roots(path)?);
+        }
+        let agent = Agent::with_parts(
+            builder.build(),
+            DefaultConnector::new().chain(CountingConnector),
+            DefaultResolver::default(),
+        );
+        let platform_auth = match (&config.user_secret, &config.organization_secret) {
+            (Some(u), Some(o)) => Some(Secret::new(format!(
+                "User {}, Organization {}",
+                u.expose(),
+                o.expose()
+            ))),
+            _ => None,
+        };
+        Ok(Http {
+            agent,
+            base_url: config.base_url.trim_end_matches('/').to_owned(),
+            platform_auth,
+            max_retries: config.max_retries,
+            max_response_bytes: config.max_response_bytes,
+        })
+    }
+
+    /// Whether the User and Organization secrets are configured.
+    pub(crate) fn has_platform_auth(&self) -> bool {
+        self.platform_auth.is_some()
+    }
+
+    /// Sends a call, retrying idempotent ones, and returns its 2xx answer or the error.
+    pub(crate) fn send(&self, call: &Call<'_>) -> Result<Reply> {
+        let mut attempt = 0;
+        loop {
+            let (result, retry_after) = self.attempt(call);
+            let retryable = match &result {
+                Ok(_) => false,
+                Err(Failure::Status(e)) => {
+                    matches!(e.http_status, Some(429 | 502 | 503 | 504))
+                        && retry_after.is_none_or(|d| d <= MAX_RETRY_AFTER)
+                }
+                Err(Failure::Connection(_)) => true,
+                Err(Failure::Final(_)) => false,
+            };
+            if !(retryable && call.method.is_idempotent() && attempt < self.max_retries) {
+                return result.map_err(|f| f.into_error(call));
+            }
+            std::thread::sleep(backoff(attempt).max(retry_after.unwrap_or_default()));
+            attempt += 1;
+        }
+    }
+
+    /// One attempt; also returns the answer's `Retry-After`, when it had one in seconds.
+    fn attempt(&self, call: &Call<'_>) -> (Result<Reply, Failure>, Option<Duration>) {
+        SENT.with(|s| s.set(0));
+        let url = format!("{}{}", self.base_url, call.target);
+        let mut request = http::Request::builder()
+            .method(call.method.as_http())
+            .uri(url);
+        let auth = match call.auth {
+            Auth::PlatformIfConfigured | Auth::Platform => {
+                self.platform_auth.as_ref().map(|a| a.expose().to_owned())
+            }
+            Auth::Element(token) => self
+                .platform_auth
+                .as_ref()
+                .map(|a| format!("{}, Element {}", a.expose(), token.expose())),
+        };
+        if let Some(auth) = auth {
+            match HeaderValue::from_str(&auth) {
+                Ok(mut v) => {
+                    v.set_sensitive(true);
+                    request = request.header(http::header::AUTHORIZATION, v);
+                }
+                Err(_) => {
+                    let e = Error::invalid_value("/elementToken", "must be a valid header value");
+                    return (Err(Failure::Final(e)), None);
+                }
+            }
+        }
+        for (name, value) in &call.headers {
+            request = request.header(*name, *value);
+        }
+        let sent = match &call.body {
+            Some(body) => request
+                .header(http::header::CONTENT_TYPE, "application/json")
+                .body(body.as_slice())
+                .map(|r| self.agent.run(r)),
+            None => request.body(()).map(|r| self.agent.run(r)),
+        };
+        let response = match sent {
+            Ok(Ok(r)) => r,
+            Ok(Err(e)) => return (Err(classify(e, call.method, wrote_bytes())), None),
+            Err(_) => {
+                let e = Error::new(
+                    oc_status::OC_ERR_VALIDATION,
+                    "validation failed: the request has an invalid method, URL or header",
+                );
+                return (Err(Failure::Final(e)), None);
+            }
+        };
+        let status = response.status().as_u16();
+        let headers: Vec<(String, String)> = response
+            .headers()
+            .iter()
+            .map(|(n, v)| {
+                (
+                    n.as_str().to_owned(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect();
+        let mut body = response.into_body();
+        if !(200..300).contains(&status) {
+            let retry_after = headers
+                .iter()
+                .find(|(n, _)| n == "retry-after")
+                .and_then(|(_, v)| v.trim().parse::<u64>().ok())
+                .map(Duration::from_secs);
+            let text = read_limited(&mut body, ERROR_BODY_CAP).unwrap_or_default();
+            let e = api_error(status, &headers, &text, call);
+            return (Err(Failure::Status(e)), retry_after);
+        }
+        match read_limited(&mut body, self.max_response_bytes) {
+            Ok(body) => (
+                Ok(Reply {
+                    status,
+                    headers,
+                    body,
+                }),
+                None,
+            ),
+            Err(ureq::Error::BodyExceedsLimit(_)) => {
+                let e = Error::new(
+                    oc_status::OC_ERR_DECODE,
+                    format!(
+                        "the platform's answer is larger than maxResponseBytes ({} bytes)",
+                        self.max_response_bytes
+                    ),
+                );
+                (Err(Failure::Final(e)), None)
+            }
+            Err(e) => (Err(classify_body_error(e, call.method, status)), None),
+        }
+    }
+}
+
+fn wrote_bytes() -> bool {
+    SENT.with(|s| s.get()) > 0
+}
+
+fn read_limited(body: &mut Body, limit: u64) -> Result<Vec<u8>, ureq::Error> {
+    body.with_config().limit(limit).read_to_vec()
+}
+
+/// A failed attempt, by what may follow it.
+enum Failure {
+    /// A non-2xx answer; retried for 429, 502, 503 and 504.
+    Status(Error),
+    /// The connection failed before an answer came; retried for idempotent methods.
+    Connection(Error),
+    /// Anything else.
+    Final(Error),
+}
+
+impl Failure {
+    fn into_error(self, call: &Call<'_>) -> Error {
+        let mut e = match self {
+            Failure::Status(e) | Failure::Connection(e) | Failure::Final(e) => e,
+        };
+        let details = &mut *e;
+        for text in [&mut details.platform_message, &mut details.provider_message]
+            .into_iter()
+            .flatten()
+        {
+            *text = scrub(text, &call.secrets);
+        }
+        e
+    }
+}
+
+fn outcome_unknown(what: &str) -> Error {
+    Error::new(
+        oc_status::OC_ERR_OUTCOME_UNKNOWN,
+        format!("{what} after the request was sent: it may or may not have taken effect"),
+    )
+}
+
+/// Maps a ureq error from sending a request and awaiting its answer.
+fn classify(e: ureq::Error, method: Method, sent: bool) -> Failure {
+    let unknown = sent && !method.is_idempotent();
+    match e {
+        ureq::Error::Timeout(t) => {
+            use ureq::Timeout as T;
+            if unknown && !matches!(t, T::Resolve | T::Connect) {
+                Failure::Final(outcome_unknown("the request timed out"))
+            } else {
+                let phase = match t {
+                    T::Resolve => "resolving the host",
+                    T::Connect => "connecting",
+                    _ => "waiting for the answer",
+                };
+                Failure::Final(Error::new(
+                    oc_status::OC_ERR_TIMEOUT,
+                    format!("the request timed out while {phase}"),
+                ))
+            }
+        }
+        ureq::Error::Io(io) if io.kind() == io::ErrorKind::TimedOut => {
+            if unknown {
+                Failure::Final(outcome_unknown("the request timed out"))
+            } else {
+                Failure::Final(Error::new(
+                    oc_status::OC_ERR_TIMEOUT,
+                    "the request timed out",
+                ))
+            }
+        }
+        ureq::Error::HostNotFound => Failure::Final(transport("the host name does not resolve")),
+        ureq::Error::Io(io) => {
+            if unknown {
+                return Failure::Final(outcome_unknown("the connection was lost"));
+            }
+            let what = match io.kind() {
+                io::ErrorKind::ConnectionRefused => "the connection was refused",
+                io::ErrorKind::ConnectionReset => "the connection was reset",
+                io::ErrorKind::ConnectionAborted => "the connection was aborted",
+                io::ErrorKind::UnexpectedEof => "the connection closed before an answer",
+                io::ErrorKind::BrokenPipe => "the connection closed while sending",
+                io::ErrorKind::NotFound => "the host name does not resolve",
+                _ => "an I/O error occurred on the connection",
+            };
+            Failure::Connection(transport(what))
+        }
+        ureq::Error::ConnectionFailed => {
+            if unknown {
+                Failure::Final(outcome_unknown("the connection was lost"))
+            } else {
+                Failure::Connection(transport("the connection failed"))
+            }
+        }
+        ureq::Error::Protocol(_) => {
+            if unknown {
+                Failure::Final(outcome_unknown("the server's answer was not valid HTTP"))
+            } else {
+                Failure::Connection(transport("the server's answer was not valid HTTP"))
+            }
+        }
+        ureq::Error::Tls(what) => Failure::Final(transport(&format!("TLS failed: {what}"))),
+        ureq::Error::Rustls(err) => Failure::Final(transport(&format!("TLS failed: {err}"))),
+        ureq::Error::Pem(_) => Failure::Final(transport("TLS failed: a certificate is invalid")),
+        ureq::Error::ConnectProxyFailed(_) | ureq::Error::InvalidProxyUrl => {
+            Failure::Final(transport("the proxy refused or failed the connection"))
+        }
+        ureq::Error::LargeResponseHeader(..) => {
+            Failure::Final(transport("the answer's headers are too large"))
+        }
+        ureq::Error::BodyExceedsLimit(_) => Failure::Final(Error::new(
+            oc_status::OC_ERR_DECODE,
+            "the platform's answer is larger than maxResponseBytes",
+        )),
+        _ => {
+            if unknown {
+                Failure::Final(outcome_unknown("the request failed"))
+            } else {
+                Failure::Final(transport("the HTTP exchange failed"))
+            }
+        }
+    }
+}
+
+/// Maps an error while reading a 2xx body: for POST, PUT and PATCH the request took effect
+/// but its result is lost.
+fn classify_body_error(e: ureq::Error, method: Method, status: u16) -> Failure {
+    if !method.is_idempotent() {
+        return Failure::Final(outcome_unknown(&format!(
+            "the connection was lost while reading the {status} answer"
+        )));
+    }
+    match e {
+        ureq::Error::Timeout(_) => Failure::Final(Error::new(
+            oc_status::OC_ERR_TIMEOUT,
+            "the request timed out while reading the answer",
+        )),
+        ureq::Error::Io(io) if io.kind() == io::ErrorKind::TimedOut => Failure::Final(Error::new(
+            oc_status::OC_ERR_TIMEOUT,
+            "the request timed out while reading the answer",
+        )),
+        _ => Failure::Connection(transport(
+            "the connection closed before the whole answer arrived",
+        )),
+    }
+}
+
+fn transport(what: &str) -> Error {
+    Error::new(oc_status::OC_ERR_TRANSPORT, what)
+}
+
+/// Builds the `OC_ERR_API` error of a non-2xx answer from the platform's error body.
+fn api_error(status: u16, headers: &[(String, String)], body: &[u8], call: &Call<'_>) -> Error {
+    let parsed: Option<serde_json::Value> = serde_json::from_slice(body).ok();
+    let field = |name: &str| {
+        parsed
+            .as_ref()
+            .and_then(|v| v.get(name))
+            .and_then(|v| v.as_str())
+            .map(str::to_owned)
+    };
+    let reason = http::StatusCode::from_u16(status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+        .unwrap_or("");
+    let method = call.method.as_http();
+    let path = call.target.split('?').next().unwrap_or("");
+    let mut e = Error::new(
+        oc_status::OC_ERR_API,
+        format!("the platform answered {status} {reason} to {method} {path}")
+            .trim_end()
+            .to_owned(),
+    );
+    e.http_status = Some(status);
+    e.request_id = field("requestId").or_else(|| {
+        headers
+            .iter()
+            .find(|(n, _)| n == "elements-request-id")
+            .map(|(_, v)| v.clone())
+    });
+    e.platform_message = field("message");
+    e.provider_message = field("providerMessage");
+    e
+}
+
+/// Jittered exponential backoff: a random duration between half and all of the step.
+fn backoff(attempt: u32) -> Duration {
+    let step = BASE_BACKOFF
+        .saturating_mul(1u32 << attempt.min(16))
+        .min(MAX_BACKOFF);
+    let jitter = getrandom::u64().unwrap_or(0) % 1000;
+    step / 2 + step / 2 * jitter as u32 / 1000
+}
+
+/// The proxy for a client: none for loopback; the configured one; else the environment's
+/// (`ALL_PROXY`, `HTTPS_PROXY`, `HTTP_PROXY`, honouring `NO_PROXY`).
+fn proxy_for(config: &Config, base: &HttpUrl) -> Result<Option<ureq::Proxy>> {
+    if base.is_loopback() {
+        return Ok(None);
+    }
+    match &config.proxy {
+        Some(p) if !p.is_empty() => ureq::Proxy::new(p.expose())
+            .map(Some)
+            .map_err(|_| Error::invalid_value("/proxy", "must be an http:// proxy URL")),
+        _ => Ok(ureq::Proxy::try_from_env()),
+    }
+}
+
+/// TLS settings trusting Mozilla's roots plus those of a PEM file.
+fn tls_with_extra_roots(path: &std::path::Path) -> Result<ureq::tls::TlsConfig> {
+    use ureq::tls::{parse_pem, Certificate, PemItem, RootCerts, TlsConfig};
+    let pointer = "/caCertificatesPemFile";
+    let pem =
+        std::fs::read(path).map_err(|_| Error::invalid_value(pointer, "cannot be read"))?;
+    let mut roots: Vec<Certificate<'static>> = webpki_root_certs::TLS_SERVER_ROOT_CERTS
+        .iter()
+        .map(|c| Certificate::from_der(c.as_ref()).to_owned())
+        .collect();
+    let builtin = roots.len();
+    for item in parse_pem(&pem) {
+        match item {
+            Ok(PemItem::Certificate(c)) => roots.push(c),
+            Ok(_) => {}
+            Err(_) => return Err(Error::invalid_value(pointer, "is not a valid PEM file")),
+        }
+    }
+    if roots.len() == builtin {
+        return Err(Error::invalid_value(pointer, "holds no certificate"));
+    }
+    Ok(TlsConfig::builder()
+        .root_certs(RootCerts::Specific(Arc::new(roots)))
+        .build())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_jitters_and_caps() {
+        for attempt in 0..20 {
+            let b = backoff(attempt);
+            let step = BASE_BACKOFF
+                .saturating_mul(1 << attempt.min(16))
+                .min(MAX_BACKOFF);
+            assert!(b >= step / 2 && b <= step, "{attempt}: {b:?}");
+        }
+    }
+
+    #[test]
+    fn methods_parse_in_any_case() {
+        assert_eq!(Method::parse("pAtCh"), Some(Method::Patch));
+        assert_eq!(Method::parse("TRACE"), None);
+        assert!(Method::Get.is_idempotent() && Method::Delete.is_idempotent());
+        assert!(!Method::Post.is_idempotent() && !Method::Put.is_idempotent());
+    }
+}

@@ -1,0 +1,211 @@
+//! Step 1: the provider's authorization URL, with a state the library generates.
+
+use crate::error::{oc_status, Error, Problems, Result};
+use crate::fields::{has_control, parse_object, Fields};
+use crate::http::{Auth, Call, Method};
+use crate::secret::Secret;
+use crate::url::{encode, push_query, HttpUrl};
+use crate::Client;
+use serde_json::Value;
+
+/// The request of [`Client::oauth_url`].
+#[derive(Debug, Clone, Default)]
+pub struct OAuthUrlRequest {
+    /// The element: its key (`infusionsoftecommerce`) or its numeric id, as text.
+    pub element: String,
+    /// The provider app's client id.
+    pub api_key: String,
+    /// The provider app's client secret; it travels in the query, so it is never logged.
+    pub api_secret: Secret,
+    /// Where the provider sends the user back; an absolute http(s) URL.
+    pub callback_url: String,
+    /// The OAuth state; generated (256 random bits from the OS) when `None`.
+    pub state: Option<String>,
+    /// The OAuth scope, when the element needs one.
+    pub scope: Option<String>,
+    /// The provider's site address, for elements that ask for it.
+    pub site_address: Option<String>,
+    /// Element-specific extra query parameters.
+    pub params: Vec<(String, String)>,
+}
+
+impl OAuthUrlRequest {
+    /// Parses the request document of `oc_oauth_url`.
+    pub fn from_json(text: &str) -> Result<OAuthUrlRequest> {
+        let obj = parse_object(text)?;
+        let f = Fields::root(&obj);
+        let mut p = Problems::default();
+        let element = match f.value("element") {
+            None => None,
+            Some(Value::String(s)) => Some(s.clone()),
+            Some(Value::Number(n)) => Some(n.to_string()),
+            Some(_) => {
+                p.wrong_type("/element", "must be a string (key) or a number (id)");
+                Some("x".into())
+            }
+        };
+        if element.as_deref().is_none_or(str::is_empty) {
+            p.missing("/element");
+        }
+        let req = OAuthUrlRequest {
+            element: element.unwrap_or_default(),
+            api_key: f.required_str("apiKey", &mut p).unwrap_or_default().to_owned(),
+            api_secret: Secret::new(f.required_str("apiSecret", &mut p).unwrap_or_default()),
+            callback_url: f
+                .required_str("callbackUrl", &mut p)
+                .unwrap_or_default()
+                .to_owned(),
+            state: f.str("state", &mut p).map(str::to_owned),
+            scope: f.str("scope", &mut p).map(str::to_owned),
+            site_address: f.str("siteAddress", &mut p).map(str::to_owned),
+            params: f
+                .string_map("params", &mut p)
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect(),
+        };
+        p.finish()?;
+        Ok(req)
+    }
+
+    fn validate(&self) -> Result<()> {
+        let mut p = Problems::default();
+        for (pointer, value) in [
+            ("/element", self.element.as_str()),
+            ("/apiKey", self.api_key.as_str()),
+            ("/apiSecret", self.api_secret.expose()),
+            ("/callbackUrl", self.callback_url.as_str()),
+        ] {
+            if value.is_empty() {
+                p.missing(pointer);
+            }
+        }
+        if has_control(&self.element) {
+            p.invalid("/element", "must not contain control characters");
+        }
+        if !self.callback_url.is_empty() && HttpUrl::parse(&self.callback_url).is_none() {
+            p.invalid("/callbackUrl", "must be an absolute http or https URL");
+        }
+        p.finish()
+    }
+}
+
+/// Generates an OAuth state: 256 bits from the operating system, base64url without padding.
+pub fn generate_state() -> Result<String> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|_| {
+        Error::new(
+            oc_status::OC_ERR_INTERNAL,
+            "the operating system's random number generator failed",
+        )
+    })?;
+    Ok(base64url(&bytes))
+}
+
+fn base64url(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] =
+        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut out = String::with_capacity(bytes.len() * 4 / 3 + 3);
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, b)| n | (u32::from(*b) << (16 - 8 * i)));
+        for i in 0..=chunk.len() {
+            out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
+        }
+    }
+    out
+}
+
+impl Client {
+    /// Step 1: asks the platform for the provider's authorization URL. The result is the
+    /// platform's JSON object (with `oauthUrl`) plus `state`, the state that was sent.
+    pub fn oauth_url(&self, request: &OAuthUrlRequest) -> Result<Value> {
+        request.validate()?;
+        let state = match request.state.as_deref() {
+            Some(s) if !s.is_empty() => s.to_owned(),
+            _ => generate_state()?,
+        };
+        let mut target = format!("/elements/{}/oauth/url", encode(&request.element));
+        let mut query = String::new();
+        push_query(&mut query, "apiKey", &request.api_key);
+        push_query(&mut query, "apiSecret", request.api_secret.expose());
+        push_query(&mut query, "callbackUrl", &request.callback_url);
+        push_query(&mut query, "state", &state);
+        for (name, value) in [("scope", &request.scope), ("siteAddress", &request.site_address)] {
+            if let Some(v) = value {
+                push_query(&mut query, name, v);
+            }
+        }
+        for (name, value) in &request.params {
+            push_query(&mut query, name, value);
+        }
+        target.push_str(&query);
+        let mut call = Call::new(Method::Get, target, Auth::PlatformIfConfigured);
+        call.secrets = vec![request.api_secret.expose()];
+        let reply = self.http.send(&call)?;
+        let mut doc = crate::client::decode_json(&reply.body)?;
+        let Some(obj) = doc.as_object_mut() else {
+            return Err(Error::new(
+                oc_status::OC_ERR_DECODE,
+                "the platform's answer is not a JSON object",
+            ));
+        };
+        if !obj.get("oauthUrl").is_some_and(Value::is_string) {
+            return Err(Error::new(
+                oc_status::OC_ERR_DECODE,
+                "the platform's answer has no oauthUrl string",
+            ));
+        }
+        obj.insert("state".into(), Value::String(state));
+        Ok(doc)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn states_are_long_random_and_url_safe() {
+        let a = generate_state().unwrap();
+        let b = generate_state().unwrap();
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 43);
+        assert!(a
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_'));
+    }
+
+    #[test]
+    fn base64url_matches_rfc_4648_vectors() {
+        for (input, output) in [
+            ("", ""),
+            ("f", "Zg"),
+            ("fo", "Zm8"),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg"),
+            ("fooba", "Zm9vYmE"),
+            ("foobar", "Zm9vYmFy"),
+        ] {
+            assert_eq!(base64url(input.as_bytes()), output);
+        }
+        assert_eq!(base64url(&[0xfb, 0xff]), "-_8");
+    }
+
+    #[test]
+    fn requests_name_every_missing_member() {
+        let e = OAuthUrlRequest::from_json(r#"{"element": 12}"#).unwrap_err();
+        assert_eq!(e.missing, ["/apiKey", "/apiSecret", "/callbackUrl"]);
+        let r = OAuthUrlRequest::from_json(
+            r#"{"element": 12, "apiKey": "k", "apiSecret": "s", "callbackUrl": "https://a/b",
+                "params": {"x": "y"}}"#,
+        )
+        .unwrap();
+        assert_eq!(r.element, "12");
+        assert_eq!(r.params, [("x".to_owned(), "y".to_owned())]);
+        let e = OAuthUrlRequest::from_json(r#"{"element": true}"#).unwrap_err();
+        assert_eq!(e.status, oc_status::OC_ERR_INVALID_ARGUMENT);
+    }
+}

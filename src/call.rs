@@ -41,7 +41,10 @@ impl ApiRequest {
             }),
             None => None,
         };
-        let path = f.required_str("path", &mut p).unwrap_or_default().to_owned();
+        let path = f
+            .required_str("path", &mut p)
+            .unwrap_or_default()
+            .to_owned();
         let query = query_pairs(&f, &mut p);
         let element_token = f.str("elementToken", &mut p).map(Secret::new);
         let headers = f

@@ -206,7 +206,9 @@ pub fn await_callback(request: &AwaitCallbackRequest) -> Result<Callback> {
             format!("cannot listen on the callback port {}", url.port),
         )
     })?;
-    listener.set_nonblocking(true).map_err(|_| listen_failed())?;
+    listener
+        .set_nonblocking(true)
+        .map_err(|_| listen_failed())?;
     let deadline = Instant::now() + request.timeout;
     loop {
         let now = Instant::now();
@@ -231,10 +233,7 @@ pub fn await_callback(request: &AwaitCallbackRequest) -> Result<Callback> {
 }
 
 fn listen_failed() -> Error {
-    Error::new(
-        oc_status::OC_ERR_TRANSPORT,
-        "the callback listener failed",
-    )
+    Error::new(oc_status::OC_ERR_TRANSPORT, "the callback listener failed")
 }
 
 /// Answers one connection; `Some` when it was the redirect.
@@ -267,7 +266,9 @@ fn serve(
     let result = parse_callback(target, request.expected_state.as_deref());
     let page = match &result {
         Ok(_) => "Authorization complete. You can close this window and return to the application.",
-        Err(_) => "Authorization failed. You can close this window; the application has the details.",
+        Err(_) => {
+            "Authorization failed. You can close this window; the application has the details."
+        }
     };
     respond(&mut stream, "200 OK", page);
     Some(result)
@@ -312,12 +313,18 @@ mod tests {
         assert_eq!(ok.params.len(), 3);
         let e = parse_callback("error=access_denied&state=bad", Some("s1")).unwrap_err();
         assert_eq!(e.status, oc_status::OC_ERR_STATE_MISMATCH);
-        let e = parse_callback("?error=access_denied&error_description=no&state=s1", Some("s1"))
-            .unwrap_err();
+        let e = parse_callback(
+            "?error=access_denied&error_description=no&state=s1",
+            Some("s1"),
+        )
+        .unwrap_err();
         assert_eq!(e.status, oc_status::OC_ERR_OAUTH_DENIED);
         assert_eq!(e.oauth_error_description.as_deref(), Some("no"));
         let e = parse_callback("state=s1", Some("s1")).unwrap_err();
-        assert_eq!((e.status, e.missing.clone()), (oc_status::OC_ERR_VALIDATION, vec!["/code".to_owned()]));
+        assert_eq!(
+            (e.status, e.missing.clone()),
+            (oc_status::OC_ERR_VALIDATION, vec!["/code".to_owned()])
+        );
         let e = parse_callback("code=a", Some("s1")).unwrap_err();
         assert_eq!(e.status, oc_status::OC_ERR_STATE_MISMATCH);
         assert!(parse_callback("code=a", None).is_ok());

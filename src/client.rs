@@ -20,8 +20,9 @@ impl Client {
     /// Checks the configuration and builds the client (no network traffic).
     pub fn new(config: Config) -> Result<Client> {
         config.validate()?;
-        let base = HttpUrl::parse(&config.base_url)
-            .ok_or_else(|| Error::invalid_value("/baseUrl", "must be an absolute http or https URL"))?;
+        let base = HttpUrl::parse(&config.base_url).ok_or_else(|| {
+            Error::invalid_value("/baseUrl", "must be an absolute http or https URL")
+        })?;
         let http = Http::new(&config, &base)?;
         Ok(Client { http, config })
     }

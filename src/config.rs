@@ -187,16 +187,56 @@ mod tests {
     #[test]
     fn rejects_what_abi_md_rejects() {
         let cases = [
-            (r#"{"userSecret":"u"}"#, oc_status::OC_ERR_VALIDATION, "/organizationSecret"),
-            (r#"{"userSecret":"","organizationSecret":"o"}"#, oc_status::OC_ERR_VALIDATION, "/userSecret"),
-            (r#"{"userSecret":"u\r\nX: y","organizationSecret":"o"}"#, oc_status::OC_ERR_VALIDATION, "/userSecret"),
-            (r#"{"baseUrl":"http://api.example/x"}"#, oc_status::OC_ERR_VALIDATION, "/baseUrl"),
-            (r#"{"baseUrl":"nope"}"#, oc_status::OC_ERR_VALIDATION, "/baseUrl"),
-            (r#"{"timeoutMs":0}"#, oc_status::OC_ERR_VALIDATION, "/timeoutMs"),
-            (r#"{"timeoutMs":"5"}"#, oc_status::OC_ERR_INVALID_ARGUMENT, "/timeoutMs"),
-            (r#"{"allowInsecureHttp":"yes"}"#, oc_status::OC_ERR_INVALID_ARGUMENT, "/allowInsecureHttp"),
-            (r#"{"maxRetries":11}"#, oc_status::OC_ERR_VALIDATION, "/maxRetries"),
-            (r#"{"proxy":"socks5://p:1"}"#, oc_status::OC_ERR_VALIDATION, "/proxy"),
+            (
+                r#"{"userSecret":"u"}"#,
+                oc_status::OC_ERR_VALIDATION,
+                "/organizationSecret",
+            ),
+            (
+                r#"{"userSecret":"","organizationSecret":"o"}"#,
+                oc_status::OC_ERR_VALIDATION,
+                "/userSecret",
+            ),
+            (
+                r#"{"userSecret":"u\r\nX: y","organizationSecret":"o"}"#,
+                oc_status::OC_ERR_VALIDATION,
+                "/userSecret",
+            ),
+            (
+                r#"{"baseUrl":"http://api.example/x"}"#,
+                oc_status::OC_ERR_VALIDATION,
+                "/baseUrl",
+            ),
+            (
+                r#"{"baseUrl":"nope"}"#,
+                oc_status::OC_ERR_VALIDATION,
+                "/baseUrl",
+            ),
+            (
+                r#"{"timeoutMs":0}"#,
+                oc_status::OC_ERR_VALIDATION,
+                "/timeoutMs",
+            ),
+            (
+                r#"{"timeoutMs":"5"}"#,
+                oc_status::OC_ERR_INVALID_ARGUMENT,
+                "/timeoutMs",
+            ),
+            (
+                r#"{"allowInsecureHttp":"yes"}"#,
+                oc_status::OC_ERR_INVALID_ARGUMENT,
+                "/allowInsecureHttp",
+            ),
+            (
+                r#"{"maxRetries":11}"#,
+                oc_status::OC_ERR_VALIDATION,
+                "/maxRetries",
+            ),
+            (
+                r#"{"proxy":"socks5://p:1"}"#,
+                oc_status::OC_ERR_VALIDATION,
+                "/proxy",
+            ),
         ];
         for (text, status, pointer) in cases {
             let e = Config::from_json(text).unwrap_err();
@@ -206,6 +246,9 @@ mod tests {
             assert!(named, "{text}: {e:?}");
             assert!(!e.message.contains("X: y"));
         }
-        assert!(Config::from_json(r#"{"baseUrl":"http://api.example/x","allowInsecureHttp":true}"#).is_ok());
+        assert!(Config::from_json(
+            r#"{"baseUrl":"http://api.example/x","allowInsecureHttp":true}"#
+        )
+        .is_ok());
     }
 }

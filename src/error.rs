@@ -356,7 +356,10 @@ mod tests {
         let mut p = Problems::default();
         p.missing("/name");
         p.missing("/element/key");
-        p.invalid("/configuration/event.vendor.type", "must be webhook or polling");
+        p.invalid(
+            "/configuration/event.vendor.type",
+            "must be webhook or polling",
+        );
         let e = p.finish().unwrap_err();
         assert_eq!(e.status, oc_status::OC_ERR_VALIDATION);
         assert_eq!(e.missing, ["/name", "/element/key"]);

@@ -22,12 +22,11 @@ pub struct oc_client {
     inner: Client,
 }
 
-const VERSION_C: &CStr = match CStr::from_bytes_with_nul(
-    concat!(env!("CARGO_PKG_VERSION"), "\0").as_bytes(),
-) {
-    Ok(v) => v,
-    Err(_) => panic!("the version holds a NUL byte"),
-};
+const VERSION_C: &CStr =
+    match CStr::from_bytes_with_nul(concat!(env!("CARGO_PKG_VERSION"), "\0").as_bytes()) {
+        Ok(v) => v,
+        Err(_) => panic!("the version holds a NUL byte"),
+    };
 
 /// Runs an export's body; a panic becomes `fallback` instead of unwinding into C.
 fn boundary<T>(fallback: T, body: impl FnOnce() -> T) -> T {
@@ -114,7 +113,9 @@ fn null_argument(name: &str) -> Error {
 fn into_c_string(text: String) -> *mut c_char {
     // JSON text escapes NUL as \u0000, so this cannot fail for the library's own output.
     CString::new(text)
-        .unwrap_or_else(|_| c"{\"error\":{\"kind\":\"internal\",\"message\":\"NUL in output\"}}".into())
+        .unwrap_or_else(|_| {
+            c"{\"error\":{\"kind\":\"internal\",\"message\":\"NUL in output\"}}".into()
+        })
         .into_raw()
 }
 
@@ -405,7 +406,10 @@ mod tests {
             );
             exports += 1;
         }
-        assert_eq!(exports, 14, "the number of exports changed: update abi.md's list");
+        assert_eq!(
+            exports, 14,
+            "the number of exports changed: update abi.md's list"
+        );
     }
 
     #[test]

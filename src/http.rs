@@ -13,10 +13,10 @@ use std::io;
 use std::sync::Arc;
 use std::time::Duration;
 use ureq::http::{self, HeaderValue};
+use ureq::unversioned::resolver::DefaultResolver;
 use ureq::unversioned::transport::{
     Buffers, ConnectionDetails, Connector, DefaultConnector, NextTimeout, Transport,
 };
-use ureq::unversioned::resolver::DefaultResolver;
 use ureq::{Agent, Body};
 
 /// Error bodies are read up to this size to fill the error document.
@@ -571,8 +571,7 @@ fn proxy_for(config: &Config, base: &HttpUrl) -> Result<Option<ureq::Proxy>> {
 fn tls_with_extra_roots(path: &std::path::Path) -> Result<ureq::tls::TlsConfig> {
     use ureq::tls::{parse_pem, Certificate, PemItem, RootCerts, TlsConfig};
     let pointer = "/caCertificatesPemFile";
-    let pem =
-        std::fs::read(path).map_err(|_| Error::invalid_value(pointer, "cannot be read"))?;
+    let pem = std::fs::read(path).map_err(|_| Error::invalid_value(pointer, "cannot be read"))?;
     let mut roots: Vec<Certificate<'static>> = webpki_root_certs::TLS_SERVER_ROOT_CERTS
         .iter()
         .map(|c| Certificate::from_der(c.as_ref()).to_owned())

@@ -146,7 +146,10 @@ fn check_configuration(c: &Fields<'_>, p: &mut Problems) {
     }
     if let Some(v) = text("event.vendor.type") {
         if v != "webhook" && v != "polling" {
-            p.invalid(&c.pointer("event.vendor.type"), "must be webhook or polling");
+            p.invalid(
+                &c.pointer("event.vendor.type"),
+                "must be webhook or polling",
+            );
         }
     }
     if let Some(v) = text("event.notification.type") {
@@ -455,8 +458,9 @@ mod tests {
 
     #[test]
     fn update_requests() {
-        let u = UpdateInstance::from_json(r#"{"id": "7", "instance": {"name": "x"}, "partial": true}"#)
-            .unwrap();
+        let u =
+            UpdateInstance::from_json(r#"{"id": "7", "instance": {"name": "x"}, "partial": true}"#)
+                .unwrap();
         assert_eq!((u.id, u.partial), (InstanceId(7), true));
         let e = UpdateInstance::from_json(r#"{"id": 7}"#).unwrap_err();
         assert_eq!(e.missing, ["/instance"]);

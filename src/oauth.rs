@@ -49,7 +49,10 @@ impl OAuthUrlRequest {
         }
         let req = OAuthUrlRequest {
             element: element.unwrap_or_default(),
-            api_key: f.required_str("apiKey", &mut p).unwrap_or_default().to_owned(),
+            api_key: f
+                .required_str("apiKey", &mut p)
+                .unwrap_or_default()
+                .to_owned(),
             api_secret: Secret::new(f.required_str("apiSecret", &mut p).unwrap_or_default()),
             callback_url: f
                 .required_str("callbackUrl", &mut p)
@@ -103,8 +106,7 @@ pub fn generate_state() -> Result<String> {
 }
 
 fn base64url(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] =
-        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     let mut out = String::with_capacity(bytes.len() * 4 / 3 + 3);
     for chunk in bytes.chunks(3) {
         let n = chunk
@@ -133,7 +135,10 @@ impl Client {
         push_query(&mut query, "apiSecret", request.api_secret.expose());
         push_query(&mut query, "callbackUrl", &request.callback_url);
         push_query(&mut query, "state", &state);
-        for (name, value) in [("scope", &request.scope), ("siteAddress", &request.site_address)] {
+        for (name, value) in [
+            ("scope", &request.scope),
+            ("siteAddress", &request.site_address),
+        ] {
             if let Some(v) = value {
                 push_query(&mut query, name, v);
             }

@@ -35,15 +35,13 @@ fn decode(text: &str, form: bool) -> String {
     while i < bytes.len() {
         match bytes[i] {
             b'+' if form => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => {
-                match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                    (Some(h), Some(l)) => {
-                        out.push(h << 4 | l);
-                        i += 2;
-                    }
-                    _ => out.push(b'%'),
+            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                (Some(h), Some(l)) => {
+                    out.push(h << 4 | l);
+                    i += 2;
                 }
-            }
+                _ => out.push(b'%'),
+            },
             b => out.push(b),
         }
         i += 1;
@@ -104,7 +102,10 @@ impl HttpUrl {
         let port = authority.port_u16().unwrap_or(if https { 443 } else { 80 });
         Some(HttpUrl {
             https,
-            host: host.trim_start_matches('[').trim_end_matches(']').to_owned(),
+            host: host
+                .trim_start_matches('[')
+                .trim_end_matches(']')
+                .to_owned(),
             port,
             path: uri.path().to_owned(),
         })
@@ -131,7 +132,10 @@ mod tests {
 
     #[test]
     fn encodes_everything_but_unreserved() {
-        assert_eq!(encode("a b/c?d&e=f~-._é"), "a%20b%2Fc%3Fd%26e%3Df~-._%C3%A9");
+        assert_eq!(
+            encode("a b/c?d&e=f~-._é"),
+            "a%20b%2Fc%3Fd%26e%3Df~-._%C3%A9"
+        );
         let mut q = String::new();
         push_query(&mut q, "tags[]", "x y");
         push_query(&mut q, "k", "");
@@ -156,7 +160,10 @@ mod tests {
     #[test]
     fn parses_absolute_http_urls_only() {
         let u = HttpUrl::parse("https://api.example/elements/api-v2").unwrap();
-        assert_eq!((u.https, u.host.as_str(), u.port), (true, "api.example", 443));
+        assert_eq!(
+            (u.https, u.host.as_str(), u.port),
+            (true, "api.example", 443)
+        );
         assert_eq!(u.path, "/elements/api-v2");
         assert!(HttpUrl::parse("http://[::1]:8080/x").unwrap().is_loopback());
         assert!(HttpUrl::parse("http://127.3.4.5/").unwrap().is_loopback());

@@ -1,0 +1,130 @@
+//! What the emulated platform knows: its elements (connectors) and, per hub, the one sample
+//! resource that instance calls can reach, with deterministic sample data.
+
+use serde_json::{json, Value};
+
+/// One element (connector) of the catalogue.
+pub struct Element {
+    /// Numeric id; ids differ between real environments, so clients must not rely on these.
+    pub id: u64,
+    pub key: &'static str,
+    pub name: &'static str,
+    pub hub: &'static str,
+    /// Configuration entries required besides the three `oauth.*` ones.
+    pub extra_required: &'static [&'static str],
+}
+
+const INFUSIONSOFT_EXTRA: &[&str] = &["infusionsoft.server", "infusionsoft.private.key"];
+
+/// Every element the emulator knows.
+pub const ELEMENTS: &[Element] = &[
+    element(
+        6138,
+        "infusionsoftecommerce",
+        "Infusionsoft Online Sales",
+        "ecommerce",
+        &[],
+    ),
+    element(
+        6139,
+        "infusionsoftcrm",
+        "Infusionsoft CRM",
+        "crm",
+        INFUSIONSOFT_EXTRA,
+    ),
+    element(
+        6140,
+        "infusionsoftmarketing",
+        "Infusionsoft Marketing",
+        "marketing",
+        INFUSIONSOFT_EXTRA,
+    ),
+    element(6141, "infusionsoftrest", "Infusionsoft REST", "crm", &[]),
+    element(1201, "sfdc", "Salesforce Sales Cloud", "crm", &[]),
+    element(1202, "hubspotcrm", "HubSpot CRM", "crm", &[]),
+    element(1203, "shopify", "Shopify", "ecommerce", &[]),
+];
+
+const fn element(
+    id: u64,
+    key: &'static str,
+    name: &'static str,
+    hub: &'static str,
+    extra_required: &'static [&'static str],
+) -> Element {
+    Element {
+        id,
+        key,
+        name,
+        hub,
+        extra_required,
+    }
+}
+
+/// The configuration entries every OAuth 2 element requires.
+pub const OAUTH_REQUIRED: [&str; 3] = ["oauth.api.key", "oauth.api.secret", "oauth.callback.url"];
+
+/// The element with this key, or with this numeric id.
+pub fn find(key_or_id: &str) -> Option<&'static Element> {
+    match key_or_id.parse::<u64>() {
+        Ok(id) => ELEMENTS.iter().find(|e| e.id == id),
+        Err(_) => ELEMENTS.iter().find(|e| e.key == key_or_id),
+    }
+}
+
+impl Element {
+    /// The element as embedded in an instance document.
+    pub fn document(&self) -> Value {
+        json!({
+            "id": self.id,
+            "key": self.key,
+            "name": self.name,
+            "hub": self.hub,
+            "authentication": {"type": "oauth2"},
+        })
+    }
+}
+
+/// Number of sample items every instance starts with in its hub resource.
+pub const SAMPLE_COUNT: u64 = 25;
+
+/// The sample resource of a hub.
+pub fn resource_of(hub: &str) -> Option<&'static str> {
+    match hub {
+        "ecommerce" => Some("orders"),
+        "crm" => Some("contacts"),
+        "marketing" => Some("campaigns"),
+        _ => None,
+    }
+}
+
+/// Sample item `id` (1-based) of a hub's resource; the same for every instance and run.
+pub fn sample(hub: &str, id: u64) -> Value {
+    const NAMES: [&str; 5] = ["Ada", "Grace", "Alan", "Edsger", "Barbara"];
+    const SURNAMES: [&str; 5] = ["Lovelace", "Hopper", "Turing", "Dijkstra", "Liskov"];
+    const ORDER_STATUSES: [&str; 3] = ["new", "paid", "shipped"];
+    const CAMPAIGN_STATUSES: [&str; 3] = ["draft", "active", "completed"];
+    let first = NAMES[(id % 5) as usize];
+    let last = SURNAMES[(id / 5 % 5) as usize];
+    let email = format!(
+        "{}.{}{id}@example.com",
+        first.to_lowercase(),
+        last.to_lowercase()
+    );
+    match hub {
+        "ecommerce" => json!({
+            "id": id,
+            "orderNumber": format!("SO-{:05}", 1000 + id),
+            "status": ORDER_STATUSES[(id % 3) as usize],
+            "total": format!("{}.{:02}", 10 * id + 5, (id * 37) % 100),
+            "currency": "USD",
+            "customerEmail": email,
+        }),
+        "crm" => json!({"id": id, "firstName": first, "lastName": last, "email": email}),
+        _ => json!({
+            "id": id,
+            "name": format!("Campaign {id}"),
+            "status": CAMPAIGN_STATUSES[(id % 3) as usize],
+        }),
+    }
+}

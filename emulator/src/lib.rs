@@ -1,0 +1,137 @@
+//! A local, stateful emulator of the SAP Open Connectors platform and of the OAuth provider
+//! behind it, so that the whole connect flow runs offline: oauth/url, the provider's authorize
+//! page, instance creation and lifecycle, calls through an instance, plus a request journal
+//! and fault injection for tests (`/__emulator/...`).
+//!
+//! Run it as the `openconnectors-emulator` program, or in-process from Rust:
+//!
+//! ```no_run
+//! use openconnectors_emulator::{Emulator, Options};
+//!
+//! let emulator = Emulator::start(Options::default())?;
+//! let base = emulator.base_url(); // "http://127.0.0.1:PORT/elements/api-v2"
+//! # let _ = base;
+//! // ... point a client at `base` ...
+//! drop(emulator); // stops the server
+//! # Ok::<(), std::io::Error>(())
+//! ```
+
+#![warn(missing_docs)]
+
+mod catalog;
+mod faults;
+mod http;
+mod journal;
+mod platform;
+mod provider;
+mod query;
+mod reply;
+mod rng;
+mod routes;
+mod state;
+
+use std::io;
+use std::net::{SocketAddr, TcpListener};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The crate version, sent in every answer's `X-Emulator-Version` header.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+/// The path under which the platform API is served, as on the real platform.
+pub const BASE_PATH: &str = "/elements/api-v2";
+/// The User secret accepted when none is configured.
+pub const DEFAULT_USER_SECRET: &str = "user-secret";
+/// The Organization secret accepted when none is configured.
+pub const DEFAULT_ORGANIZATION_SECRET: &str = "organization-secret";
+
+/// How to run an emulator. `Options::default()` listens on a free loopback port with the
+/// default secrets, random seeding, 60 s keep-alive, 10 min codes and no request log.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Address to listen on, e.g. `127.0.0.1:0` (port 0 picks a free port).
+    pub listen: String,
+    /// The User secret the platform accepts.
+    pub user_secret: String,
+    /// The Organization secret the platform accepts.
+    pub organization_secret: String,
+    /// Seed for every random choice (codes, tokens, ids, request ids); `None` seeds from the
+    /// OS. The same seed and the same sequence of requests give the same answers.
+    pub seed: Option<u64>,
+    /// A kept-alive connection idle this long between requests is closed by the server.
+    pub keep_alive: Duration,
+    /// How long an OAuth code stays redeemable.
+    pub code_ttl: Duration,
+    /// Write one line per request (`METHOD /path STATUS`) to stderr.
+    pub log: bool,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            listen: "127.0.0.1:0".into(),
+            user_secret: DEFAULT_USER_SECRET.into(),
+            organization_secret: DEFAULT_ORGANIZATION_SECRET.into(),
+            seed: None,
+            keep_alive: Duration::from_secs(60),
+            code_ttl: Duration::from_secs(600),
+            log: false,
+        }
+    }
+}
+
+/// A running emulator. Dropping it stops the server and closes its connections.
+pub struct Emulator {
+    server: http::Server,
+}
+
+impl Emulator {
+    /// Binds `options.listen` and starts serving on background threads. Fails when the
+    /// address cannot be bound or a secret is empty.
+    pub fn start(options: Options) -> io::Result<Emulator> {
+        if options.user_secret.is_empty() || options.organization_secret.is_empty() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "the user and organization secrets must not be empty",
+            ));
+        }
+        let listener = TcpListener::bind(options.listen.as_str())?;
+        let root_url = format!("http://{}", http::connectable(listener.local_addr()?));
+        let app = routes::App::new(
+            state::State::new(options.seed, options.code_ttl),
+            options.user_secret,
+            options.organization_secret,
+            root_url,
+        );
+        let config = http::Config {
+            keep_alive: options.keep_alive,
+            log: options.log,
+        };
+        let server = http::Server::start(listener, Arc::new(app), config)?;
+        Ok(Emulator { server })
+    }
+
+    /// The platform API's base URL, `http://127.0.0.1:PORT/elements/api-v2`.
+    pub fn base_url(&self) -> String {
+        format!("{}{BASE_PATH}", self.root_url())
+    }
+
+    /// The server's root URL, `http://127.0.0.1:PORT`, where the provider's authorize page
+    /// (`/oauth/authorize`) and the test hooks (`/__emulator/...`) live. A server listening
+    /// on an unspecified address (`0.0.0.0`) is reached through loopback.
+    pub fn root_url(&self) -> String {
+        format!("http://{}", http::connectable(self.addr()))
+    }
+
+    /// The address the server listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.server.addr()
+    }
+}
+
+impl Drop for Emulator {
+    /// Stops the accept loop (waking it with a connection of its own), joins it and closes
+    /// the connections still open.
+    fn drop(&mut self) {
+        self.server.shutdown();
+    }
+}

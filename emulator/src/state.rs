@@ -1,0 +1,245 @@
+//! The emulator's mutable state: the random generator, the OAuth codes the provider issued and
+//! the instances the platform holds. One mutex guards it all (see `routes::App`), so every
+//! request sees and leaves a consistent whole.
+
+use crate::catalog::Element;
+use crate::rng::Rng;
+use serde_json::{json, Map, Value};
+use std::collections::HashMap;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// Configuration entries shown as `********` in every answer.
+const MASKED: [&str; 3] = ["oauth.api.key", "oauth.api.secret", "password"];
+
+/// A code the provider issued.
+struct Grant {
+    client_id: String,
+    redirect_uri: String,
+    expires: Instant,
+    used: bool,
+}
+
+/// An instance: an element connected to one account.
+pub struct Instance {
+    pub id: u64,
+    pub name: String,
+    pub token: String,
+    pub element: &'static Element,
+    pub tags: Vec<String>,
+    /// As given by the client, unmasked.
+    pub configuration: Map<String, Value>,
+    pub disabled: bool,
+    created_date: String,
+    /// Items created through the hub resource, after the sample ones.
+    pub created_items: Vec<Value>,
+}
+
+impl Instance {
+    /// The instance document the platform answers, secrets masked.
+    pub fn document(&self) -> Value {
+        json!({
+            "id": self.id,
+            "name": self.name,
+            "token": self.token,
+            "element": self.element.document(),
+            "elementId": self.element.id,
+            "tags": self.tags,
+            "provisionInteractions": [],
+            "valid": true,
+            "disabled": self.disabled,
+            "maxCacheSize": 0,
+            "cacheTimeToLive": 0,
+            "configuration": self.masked_configuration(),
+            "eventsEnabled": false,
+            "traceLoggingEnabled": false,
+            "cachingEnabled": false,
+            "externalAuthentication": "none",
+            "createdDate": self.created_date,
+            "user": {"id": 1001, "emailAddress": "emulator@example.invalid", "firstName": "Emulator", "lastName": "User"},
+        })
+    }
+
+    /// The configuration with the secret entries masked.
+    pub fn masked_configuration(&self) -> Value {
+        let mut configuration = self.configuration.clone();
+        for key in MASKED {
+            if let Some(value) = configuration.get_mut(key) {
+                *value = Value::from("********");
+            }
+        }
+        Value::Object(configuration)
+    }
+}
+
+/// Why a code was refused.
+pub enum CodeError {
+    Unknown,
+    Used,
+    Expired,
+    OtherClient,
+    OtherRedirect,
+}
+
+impl CodeError {
+    /// The platform's message for it.
+    pub fn message(&self) -> &'static str {
+        match self {
+            CodeError::Unknown => "The OAuth code is not valid",
+            CodeError::Used => "The OAuth code has already been used",
+            CodeError::Expired => "The OAuth code has expired",
+            CodeError::OtherClient => "The OAuth code was issued for another oauth.api.key",
+            CodeError::OtherRedirect => "The OAuth code was issued for another oauth.callback.url",
+        }
+    }
+}
+
+/// All mutable state.
+pub struct State {
+    seed: Option<u64>,
+    pub rng: Rng,
+    code_ttl: Duration,
+    codes: HashMap<String, Grant>,
+    /// In creation order, which is the order lists answer.
+    pub instances: Vec<Instance>,
+}
+
+impl State {
+    /// Empty state; random choices follow `seed` when given.
+    pub fn new(seed: Option<u64>, code_ttl: Duration) -> State {
+        State {
+            seed,
+            rng: Rng::seeded(seed.unwrap_or_else(Rng::entropy_seed)),
+            code_ttl,
+            codes: HashMap::new(),
+            instances: Vec::new(),
+        }
+    }
+
+    /// Forgets codes and instances. A seeded generator starts over, so a suite that resets
+    /// between tests sees the same answers whatever ran before.
+    pub fn reset(&mut self) {
+        if let Some(seed) = self.seed {
+            self.rng = Rng::seeded(seed);
+        }
+        self.codes.clear();
+        self.instances.clear();
+    }
+
+    /// Issues a single-use code bound to `client_id` and `redirect_uri`.
+    pub fn issue_code(&mut self, client_id: &str, redirect_uri: &str) -> String {
+        let code = self.rng.alphanumeric(32);
+        let grant = Grant {
+            client_id: client_id.to_string(),
+            redirect_uri: redirect_uri.to_string(),
+            expires: Instant::now() + self.code_ttl,
+            used: false,
+        };
+        self.codes.insert(code.clone(), grant);
+        code
+    }
+
+    /// Spends `code` if it is valid for `client_id` and `redirect_uri`. A refused code that
+    /// was merely presented with the wrong client stays usable, as at OAuth providers.
+    pub fn redeem(
+        &mut self,
+        code: &str,
+        client_id: &str,
+        redirect_uri: &str,
+    ) -> Result<(), CodeError> {
+        let grant = self.codes.get_mut(code).ok_or(CodeError::Unknown)?;
+        if grant.used {
+            return Err(CodeError::Used);
+        }
+        if Instant::now() >= grant.expires {
+            return Err(CodeError::Expired);
+        }
+        if grant.client_id != client_id {
+            return Err(CodeError::OtherClient);
+        }
+        if grant.redirect_uri != redirect_uri {
+            return Err(CodeError::OtherRedirect);
+        }
+        grant.used = true;
+        Ok(())
+    }
+
+    /// Creates an instance with a fresh id and token.
+    pub fn add_instance(
+        &mut self,
+        element: &'static Element,
+        name: String,
+        tags: Vec<String>,
+        configuration: Map<String, Value>,
+    ) -> &Instance {
+        let id = loop {
+            let id = self.rng.range(100_000, 1_000_000);
+            if self.instance(id).is_none() {
+                break id;
+            }
+        };
+        let token = self.rng.alphanumeric(44);
+        self.instances.push(Instance {
+            id,
+            name,
+            token,
+            element,
+            tags,
+            configuration,
+            disabled: false,
+            created_date: iso8601(SystemTime::now()),
+            created_items: Vec::new(),
+        });
+        let last = self.instances.len() - 1;
+        &self.instances[last]
+    }
+
+    /// The instance with this id.
+    pub fn instance(&self, id: u64) -> Option<&Instance> {
+        self.instances.iter().find(|i| i.id == id)
+    }
+
+    /// The instance with this id, to change.
+    pub fn instance_mut(&mut self, id: u64) -> Option<&mut Instance> {
+        self.instances.iter_mut().find(|i| i.id == id)
+    }
+
+    /// The instance holding this token.
+    pub fn by_token(&mut self, token: &str) -> Option<&mut Instance> {
+        self.instances.iter_mut().find(|i| i.token == token)
+    }
+}
+
+/// `2024-05-01T12:34:56Z`, without pulling in a date crate.
+fn iso8601(time: SystemTime) -> String {
+    let secs = time.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let (days, rest) = (secs / 86_400, secs % 86_400);
+    // Civil-from-days, after Howard Hinnant's algorithm.
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rest / 3600,
+        rest / 60 % 60,
+        rest % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::iso8601;
+    use std::time::{Duration, UNIX_EPOCH};
+
+    #[test]
+    fn dates_are_iso8601() {
+        let t = UNIX_EPOCH + Duration::from_secs(1_709_210_096);
+        assert_eq!(iso8601(t), "2024-02-29T12:34:56Z");
+        assert_eq!(iso8601(UNIX_EPOCH), "1970-01-01T00:00:00Z");
+    }
+}

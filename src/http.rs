@@ -75,9 +75,7 @@ impl Method {
 /// Which credentials a request carries.
 #[derive(Clone, Copy)]
 pub(crate) enum Auth<'a> {
-    /// User and Organization, when configured; nothing otherwise.
-    PlatformIfConfigured,
-    /// User and Organization; the caller checked they are configured.
+    /// User and Organization, when configured (only the OAuth URL step may go without).
     Platform,
     /// User, Organization and the instance's Element token.
     Element(&'a Secret),
@@ -272,9 +270,7 @@ impl Http {
             .method(call.method.as_http())
             .uri(url);
         let auth = match call.auth {
-            Auth::PlatformIfConfigured | Auth::Platform => {
-                self.platform_auth.as_ref().map(|a| a.expose().to_owned())
-            }
+            Auth::Platform => self.platform_auth.as_ref().map(|a| a.expose().to_owned()),
             Auth::Element(token) => self
                 .platform_auth
                 .as_ref()
@@ -431,6 +427,16 @@ fn classify(e: ureq::Error, method: Method, sent: bool) -> Failure {
             }
         }
         ureq::Error::HostNotFound => Failure::Final(transport("the host name does not resolve")),
+        // rustls reports a failed handshake (an unknown issuer, a wrong name) as InvalidData
+        // wrapping its own error, whose text names the problem and never the URL.
+        ureq::Error::Io(io) if io.kind() == io::ErrorKind::InvalidData && !unknown => {
+            let detail = io
+                .get_ref()
+                .map(ToString::to_string)
+                .filter(|d| d.len() <= 200 && !d.contains("://") && !d.contains('?'))
+                .unwrap_or_else(|| "the peer sent invalid data".to_owned());
+            Failure::Final(transport(&format!("TLS failed: {detail}")))
+        }
         ureq::Error::Io(io) => {
             if unknown {
                 return Failure::Final(outcome_unknown("the connection was lost"));

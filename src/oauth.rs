@@ -147,7 +147,7 @@ impl Client {
             push_query(&mut query, name, value);
         }
         target.push_str(&query);
-        let mut call = Call::new(Method::Get, target, Auth::PlatformIfConfigured);
+        let mut call = Call::new(Method::Get, target, Auth::Platform);
         call.secrets = vec![request.api_secret.expose()];
         let reply = self.http.send(&call)?;
         let mut doc = crate::client::decode_json(&reply.body)?;

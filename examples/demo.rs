@@ -96,12 +96,19 @@ fn browse(oauth_url: String) {
         .new_agent();
     std::thread::sleep(Duration::from_millis(100));
     let consent = agent.get(&oauth_url).call();
-    let location = consent
-        .ok()
-        .and_then(|r| r.headers().get("location")?.to_str().ok().map(str::to_owned));
+    let location = consent.ok().and_then(|r| {
+        r.headers()
+            .get("location")?
+            .to_str()
+            .ok()
+            .map(str::to_owned)
+    });
     match location {
         Some(location) => {
-            println!("        browser: the provider redirects to {}", redact_code(&location));
+            println!(
+                "        browser: the provider redirects to {}",
+                redact_code(&location)
+            );
             let _ = agent.get(&location).call();
         }
         None => println!("        browser: the provider did not redirect"),
@@ -118,9 +125,16 @@ fn run() -> Result<(), String> {
         ..Config::default()
     })
     .map_err(|e| fail("the configuration", e))?;
-    println!("openconnectors {}: client for {}", openconnectors::VERSION, s.base_url);
+    println!(
+        "openconnectors {}: client for {}",
+        openconnectors::VERSION,
+        s.base_url
+    );
 
-    println!("Step 1: ask the platform for {}'s authorization URL", s.element);
+    println!(
+        "Step 1: ask the platform for {}'s authorization URL",
+        s.element
+    );
     let step1 = client
         .oauth_url(&OAuthUrlRequest {
             element: s.element.clone(),
@@ -135,7 +149,10 @@ fn run() -> Result<(), String> {
     println!("        oauthUrl: {oauth_url}");
     println!("        state:    {state} (256 random bits)");
 
-    println!("Step 2: consent, then the redirect back to {}", s.callback_url);
+    println!(
+        "Step 2: consent, then the redirect back to {}",
+        s.callback_url
+    );
     let browser = if s.emulator.is_some() {
         Some(std::thread::spawn(move || browse(oauth_url)))
     } else {

@@ -1,7 +1,7 @@
 //! Calls to the connected service through an instance (`oc_request`).
 
 use crate::error::{oc_status, Error, Problems, Result};
-use crate::fields::{has_control, parse_object, Fields};
+use crate::fields::{has_control, no_control, parse_object, Fields};
 use crate::http::{Auth, Call, Method};
 use crate::secret::Secret;
 use crate::url::{decode_path, push_query};
@@ -89,8 +89,13 @@ impl ApiRequest {
                 p.invalid(&pointer, "must not contain control characters");
             }
         }
-        if self.query.iter().any(|(name, _)| name.is_empty()) {
-            p.invalid("/query", "has an empty parameter name");
+        for (name, value) in &self.query {
+            let pointer = format!("/query/{}", crate::fields::pointer_segment(name));
+            if name.is_empty() {
+                p.invalid(&pointer, "has an empty parameter name");
+            }
+            no_control(&mut p, &pointer, name);
+            no_control(&mut p, &pointer, value);
         }
         p.finish()
     }

@@ -34,6 +34,13 @@ pub(crate) fn has_control(text: &str) -> bool {
     text.chars().any(char::is_control)
 }
 
+/// Records a value that would reach a URL or a header with a control character in it.
+pub(crate) fn no_control(p: &mut Problems, pointer: &str, value: &str) {
+    if has_control(value) {
+        p.invalid(pointer, "must not contain control characters");
+    }
+}
+
 /// A view of one JSON object of the request, at a JSON Pointer prefix.
 pub(crate) struct Fields<'a> {
     obj: &'a Map<String, Value>,

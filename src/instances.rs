@@ -1,7 +1,7 @@
 //! Step 3 and after: provisioning an instance, and its lifecycle (get, list, update, delete).
 
 use crate::error::{oc_status, Error, Problems, Result};
-use crate::fields::{instance_id, parse_object, pointer_segment, Fields};
+use crate::fields::{instance_id, no_control, parse_object, pointer_segment, Fields};
 use crate::http::{Auth, Call, Method};
 use crate::url::{push_query, HttpUrl};
 use crate::Client;
@@ -91,11 +91,13 @@ impl NewInstance {
         let external = f.str("externalAuthentication", &mut p);
         let configuration = f.object("configuration", &mut p);
         let profile = key.and_then(element_profile);
-        let is_oauth = profile.is_some()
-            || provider_data.is_some()
+        // OAuth instances are those that carry OAuth data (abi.md): they need a code and the
+        // three oauth.* entries. A profile's own entries are needed by every instance.
+        let is_oauth = provider_data.is_some()
             || configuration
                 .as_ref()
                 .is_some_and(|c| c.entries().any(|(k, _)| k.starts_with("oauth.")));
+        let mut required: Vec<&str> = Vec::new();
         if is_oauth {
             let code = provider_data
                 .as_ref()
@@ -104,15 +106,16 @@ impl NewInstance {
             if code.is_none() && external != Some("initial") {
                 p.missing("/providerData/code");
             }
-            let extra = profile.map_or(&[][..], |p| p.required);
-            for entry in OAUTH_ENTRIES.iter().chain(extra) {
-                let present = configuration
-                    .as_ref()
-                    .and_then(|c| c.value(entry))
-                    .is_some_and(|v| v.as_str().is_none_or(|s| !s.is_empty()));
-                if !present {
-                    p.missing(&format!("/configuration/{}", pointer_segment(entry)));
-                }
+            required.extend(OAUTH_ENTRIES);
+        }
+        required.extend(profile.map_or(&[][..], |p| p.required));
+        for entry in required {
+            let present = configuration
+                .as_ref()
+                .and_then(|c| c.value(entry))
+                .is_some_and(|v| v.as_str().is_none_or(|s| !s.is_empty()));
+            if !present {
+                p.missing(&format!("/configuration/{}", pointer_segment(entry)));
             }
         }
         if let Some(c) = &configuration {
@@ -223,6 +226,16 @@ impl ListInstances {
         Ok(list)
     }
 
+    fn validate(&self) -> Result<()> {
+        let mut p = Problems::default();
+        for (n, tag) in self.tags.iter().enumerate() {
+            no_control(&mut p, &format!("/tags/{n}"), tag);
+        }
+        no_control(&mut p, "/searchText", self.search_text.as_deref().unwrap_or_default());
+        no_control(&mut p, "/nextPage", self.next_page.as_deref().unwrap_or_default());
+        p.finish()
+    }
+
     fn is_filtered(&self) -> bool {
         !self.tags.is_empty() || self.search_text.as_deref().is_some_and(|s| !s.is_empty())
     }
@@ -308,6 +321,7 @@ impl Client {
     /// The platform's 404 for a filtered list that matched nothing is an empty list.
     pub fn list_instances(&self, list: &ListInstances) -> Result<Value> {
         self.require_secrets()?;
+        list.validate()?;
         let mut target = String::from("/instances");
         let mut query = String::new();
         for tag in &list.tags {
@@ -402,7 +416,17 @@ mod tests {
 
     #[test]
     fn reports_every_missing_entry_of_an_oauth_instance() {
-        let e = check(json!({"element": {"key": "infusionsoftcrm"}})).unwrap_err();
+        let bare = check(json!({"element": {"key": "infusionsoftcrm"}, "name": "n"})).unwrap_err();
+        assert_eq!(
+            bare.missing,
+            [
+                "/configuration/infusionsoft.server",
+                "/configuration/infusionsoft.private.key"
+            ],
+            "without OAuth data only the profile's own entries are required"
+        );
+        let e = check(json!({"element": {"key": "infusionsoftcrm"}, "providerData": {}}))
+            .unwrap_err();
         assert_eq!(e.status, oc_status::OC_ERR_VALIDATION);
         assert_eq!(
             e.missing,

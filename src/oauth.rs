@@ -1,7 +1,7 @@
 //! Step 1: the provider's authorization URL, with a state the library generates.
 
 use crate::error::{oc_status, Error, Problems, Result};
-use crate::fields::{has_control, parse_object, Fields};
+use crate::fields::{no_control, parse_object, pointer_segment, Fields};
 use crate::http::{Auth, Call, Method};
 use crate::secret::Secret;
 use crate::url::{encode, push_query, HttpUrl};
@@ -83,8 +83,20 @@ impl OAuthUrlRequest {
                 p.missing(pointer);
             }
         }
-        if has_control(&self.element) {
-            p.invalid("/element", "must not contain control characters");
+        for (pointer, value) in [
+            ("/element", Some(self.element.as_str())),
+            ("/apiKey", Some(self.api_key.as_str())),
+            ("/apiSecret", Some(self.api_secret.expose())),
+            ("/state", self.state.as_deref()),
+            ("/scope", self.scope.as_deref()),
+            ("/siteAddress", self.site_address.as_deref()),
+        ] {
+            no_control(&mut p, pointer, value.unwrap_or_default());
+        }
+        for (name, value) in &self.params {
+            let pointer = format!("/params/{}", pointer_segment(name));
+            no_control(&mut p, &pointer, name);
+            no_control(&mut p, &pointer, value);
         }
         if !self.callback_url.is_empty() && HttpUrl::parse(&self.callback_url).is_none() {
             p.invalid("/callbackUrl", "must be an absolute http or https URL");

@@ -1,0 +1,49 @@
+"""Python bindings of libopenconnectors: connect users' accounts to SAP Open Connectors.
+
+A thin layer over the library's C ABI: each call passes a JSON request to the C function of
+the same name and returns its JSON result as dicts and lists, or raises an
+``OpenConnectorsError`` subclass. Validation, HTTP and parsing all happen in the library.
+
+    import openconnectors as oc
+
+    with oc.Client(base_url=..., user_secret=..., organization_secret=...) as client:
+        step1 = client.oauth_url("infusionsoftecommerce", api_key=..., api_secret=...,
+                                 callback_url=...)
+        callback = oc.parse_callback(redirect_url, expected_state=step1["state"])
+        instance = client.create_instance({...})
+"""
+
+from ._callback import await_callback, parse_callback
+from ._client import Client
+from ._errors import (
+    ApiError,
+    DecodeError,
+    InternalError,
+    InvalidArgumentError,
+    OAuthDeniedError,
+    OpenConnectorsError,
+    OutcomeUnknownError,
+    StateMismatchError,
+    TimeoutError,  # noqa: A004 - bindings.md's name; also a builtin TimeoutError
+    TransportError,
+    ValidationError,
+)
+from ._version import __version__
+
+__all__ = [
+    "ApiError",
+    "Client",
+    "DecodeError",
+    "InternalError",
+    "InvalidArgumentError",
+    "OAuthDeniedError",
+    "OpenConnectorsError",
+    "OutcomeUnknownError",
+    "StateMismatchError",
+    "TimeoutError",
+    "TransportError",
+    "ValidationError",
+    "__version__",
+    "await_callback",
+    "parse_callback",
+]

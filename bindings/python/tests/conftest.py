@@ -1,0 +1,157 @@
+"""Fixtures: the platform emulator as a subprocess, reset before each test that uses it."""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import subprocess
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+import openconnectors as oc
+
+CHECKOUT = Path(__file__).resolve().parents[3]
+USER_SECRET = "user-secret-Ux7Qv2"
+ORGANIZATION_SECRET = "org-secret-Ok4Zr9"
+API_KEY = "api-key-demo"
+API_SECRET = "api-secret-As8Wn3"
+SECRETS = (USER_SECRET, ORGANIZATION_SECRET, API_SECRET)
+
+_NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+_NO_REDIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirect)
+
+
+def emulator_path() -> Path:
+    """``$OPENCONNECTORS_EMULATOR``, else the checkout's debug then release build."""
+    override = os.environ.get("OPENCONNECTORS_EMULATOR")
+    if override:
+        return Path(override)
+    for profile in ("debug", "release"):
+        path = CHECKOUT / "target" / profile / "openconnectors-emulator"
+        if path.is_file():
+            return path
+    pytest.fail("no emulator: set OPENCONNECTORS_EMULATOR or run cargo build")
+
+
+class Emulator:
+    """The running emulator and its test hooks."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+        self.root = base_url.split("/elements/")[0]
+
+    def _hook(self, method: str, path: str, body: Any = None) -> Any:
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(self.root + path, data=data, method=method)
+        request.add_header("Content-Type", "application/json")
+        with _NO_PROXY.open(request, timeout=10) as response:
+            text = response.read()
+        return json.loads(text) if text else None
+
+    def reset(self) -> None:
+        self._hook("POST", "/__emulator/reset", {})
+
+    def requests(self) -> list[dict[str, Any]]:
+        """The journal: every request since the last reset, oldest first."""
+        return self._hook("GET", "/__emulator/requests")  # type: ignore[no-any-return]
+
+    def fault(self, **spec: Any) -> None:
+        self._hook("POST", "/__emulator/faults", spec)
+
+    def authorize(self, oauth_url: str, deny: bool = False) -> str:
+        """GET the provider's consent URL without following it; return the redirect target."""
+        url = oauth_url + ("&decision=deny" if deny else "")
+        try:
+            _NO_REDIRECT.open(url, timeout=10)
+        except urllib.error.HTTPError as redirect:
+            if redirect.code != 302:
+                raise
+            return str(redirect.headers["Location"])
+        raise AssertionError("the consent URL did not redirect")
+
+    def client(self, **overrides: Any) -> oc.Client:
+        config: dict[str, Any] = {
+            "base_url": self.base_url,
+            "user_secret": USER_SECRET,
+            "organization_secret": ORGANIZATION_SECRET,
+        }
+        config.update(overrides)
+        return oc.Client(**config)
+
+    def code(self, client: oc.Client, callback_url: str) -> str:
+        """Run steps 1 and 2: an authorization code bound to API_KEY and ``callback_url``."""
+        step1 = client.oauth_url(
+            "infusionsoftecommerce",
+            api_key=API_KEY,
+            api_secret=API_SECRET,
+            callback_url=callback_url,
+        )
+        location = self.authorize(step1["oauthUrl"])
+        return oc.parse_callback(location, expected_state=step1["state"])["code"]  # type: ignore[no-any-return]
+
+    def instance_document(self, code: str, callback_url: str, name: str = "n") -> dict[str, Any]:
+        return {
+            "element": {"key": "infusionsoftecommerce"},
+            "providerData": {"code": code},
+            "configuration": {
+                "oauth.callback.url": callback_url,
+                "oauth.api.key": API_KEY,
+                "oauth.api.secret": API_SECRET,
+            },
+            "tags": ["t"],
+            "name": name,
+        }
+
+    def new_instance(self, client: oc.Client, name: str = "n") -> dict[str, Any]:
+        callback = "https://app.example/auth"
+        code = self.code(client, callback)
+        return client.create_instance(self.instance_document(code, callback, name))
+
+
+@pytest.fixture(scope="session")
+def emulator_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
+    path = emulator_path()
+    log = (tmp_path_factory.mktemp("emulator") / "requests.log").open("wb")
+    command = [
+        str(path), "--listen", "127.0.0.1:0", "--user-secret", USER_SECRET,
+        "--organization-secret", ORGANIZATION_SECRET, "--seed", "7",
+    ]  # fmt: skip
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=log)
+    try:
+        assert process.stdout is not None
+        ready, _, _ = select.select([process.stdout], [], [], 30)
+        line = process.stdout.readline().decode() if ready else ""
+        if not line.startswith("listening on "):
+            pytest.fail(f"the emulator did not start: {line!r}, exit {process.poll()}")
+        yield Emulator(line[len("listening on ") :].strip())
+    finally:
+        process.kill()
+        process.wait()
+        if process.stdout is not None:
+            process.stdout.close()
+        log.close()
+
+
+@pytest.fixture
+def emulator(emulator_process: Emulator) -> Emulator:
+    """The emulator, reset: no instances, no faults, an empty journal."""
+    emulator_process.reset()
+    return emulator_process
+
+
+@pytest.fixture
+def client(emulator: Emulator) -> Iterator[oc.Client]:
+    with emulator.client() as created:
+        yield created

@@ -1,0 +1,149 @@
+"""The Client object: lifecycle, threads, and what it shows."""
+
+from __future__ import annotations
+
+import copy
+import gc
+import json
+import pickle
+import threading
+import time
+
+import pytest
+from conftest import API_KEY, API_SECRET, SECRETS, Emulator
+
+import openconnectors as oc
+
+CALLBACK = "https://app.example/auth"
+
+
+def test_context_manager_and_idempotent_close(emulator: Emulator) -> None:
+    with emulator.client() as client:
+        client.list_instances()
+        assert not client.closed
+    assert client.closed
+    client.close()
+    client.close()
+    with pytest.raises(oc.InvalidArgumentError, match="closed") as caught:
+        client.list_instances()
+    assert caught.value.status == 1
+    assert "closed" in repr(client)
+
+
+def test_del_frees_an_unclosed_client(emulator: Emulator) -> None:
+    for _ in range(50):
+        client = emulator.client()
+        client.list_instances()
+        del client
+    gc.collect()
+
+
+def test_client_cannot_be_copied(client: oc.Client) -> None:
+    with pytest.raises(TypeError):
+        copy.copy(client)
+    with pytest.raises(TypeError):
+        pickle.dumps(client)
+
+
+def test_threads_sharing_a_client_overlap(emulator: Emulator, client: oc.Client) -> None:
+    """Two calls each delayed 500 ms take ~0.5 s together: the GIL is released."""
+    client.list_instances()  # warm the pool so both threads only wait for the fault
+    emulator.fault(method="GET", pathPrefix="/elements/api-v2/instances", count=2, delayMs=500)
+    durations: list[float] = []
+    errors: list[BaseException] = []
+
+    def call() -> None:
+        started = time.monotonic()
+        try:
+            client.list_instances()
+        except BaseException as error:
+            errors.append(error)
+        durations.append(time.monotonic() - started)
+
+    threads = [threading.Thread(target=call) for _ in range(2)]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.monotonic() - started
+    assert errors == []
+    assert min(durations) >= 0.45  # each call really waited for its delay
+    assert elapsed < 0.85, f"two 500 ms calls took {elapsed:.2f} s: they ran one after the other"
+
+
+def test_close_while_a_call_runs_waits_for_it(emulator: Emulator) -> None:
+    client = emulator.client()
+    emulator.fault(method="GET", pathPrefix="/elements/api-v2/instances", count=1, delayMs=300)
+    results: list[object] = []
+    thread = threading.Thread(target=lambda: results.append(client.list_instances()))
+    thread.start()
+    time.sleep(0.1)
+    client.close()
+    thread.join()
+    assert results
+    assert "instances" in results[0]
+    with pytest.raises(oc.InvalidArgumentError):
+        client.list_instances()
+
+
+def test_repr_shows_no_secret(emulator: Emulator, client: oc.Client) -> None:
+    assert repr(client) == f"Client(base_url={emulator.base_url!r}, secrets=<redacted>)"
+    assert str(client) == repr(client)
+
+
+def test_no_secret_in_any_text(emulator: Emulator, client: oc.Client) -> None:
+    texts = [repr(client), str(client), repr(vars(client))]
+    errors: list[oc.OpenConnectorsError] = []
+
+    def collect(action: object) -> None:
+        try:
+            action()  # type: ignore[operator]
+        except oc.OpenConnectorsError as error:
+            errors.append(error)
+        else:
+            raise AssertionError("expected an error")
+
+    collect(lambda: client.get_instance(424242))
+    collect(
+        lambda: client.create_instance(
+            {
+                "element": {"key": "infusionsoftcrm"},
+                "configuration": {"oauth.api.secret": API_SECRET},
+            }
+        )
+    )
+    emulator.fault(method="GET", pathPrefix="/elements/api-v2/elements", status=500)
+    collect(
+        lambda: client.oauth_url(
+            "infusionsoftecommerce", api_key=API_KEY, api_secret=API_SECRET, callback_url=CALLBACK
+        )
+    )
+    emulator.fault(method="GET", pathPrefix="/elements/api-v2/elements", nonJson=True)
+    collect(
+        lambda: client.oauth_url(
+            "infusionsoftecommerce", api_key=API_KEY, api_secret=API_SECRET, callback_url=CALLBACK
+        )
+    )
+    emulator.fault(method="GET", pathPrefix="/elements/api-v2/elements", count=3, delayMs=1000)
+    with emulator.client(timeout=0.1, max_retries=0) as impatient:
+        collect(
+            lambda: impatient.oauth_url(
+                "infusionsoftecommerce",
+                api_key=API_KEY,
+                api_secret=API_SECRET,
+                callback_url=CALLBACK,
+            )
+        )
+        texts.append(repr(impatient))
+    collect(
+        lambda: oc.Client(base_url="ftp://x", user_secret=SECRETS[0], organization_secret="a\nb")
+    )
+    code = emulator.code(client, CALLBACK)
+    collect(lambda: oc.parse_callback(f"?code={code}&state=x", expected_state="y"))
+    assert len({type(error) for error in errors}) >= 5
+    for error in errors:
+        texts += [str(error), repr(error), json.dumps(error.details)]
+    for text in texts:
+        for secret in (*SECRETS, code):
+            assert secret not in text, f"{secret!r} leaked in {text!r}"

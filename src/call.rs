@@ -1,12 +1,12 @@
 //! Calls to the connected service through an instance (`oc_request`).
 
-use crate::error::{oc_status, Error, Problems, Result};
+use crate::error::{Problems, Result};
 use crate::fields::{has_control, no_control, parse_object, Fields};
 use crate::http::{Auth, Call, Method};
 use crate::secret::Secret;
 use crate::url::{decode_path, push_query};
 use crate::Client;
-use serde_json::{json, Map, Value};
+use serde_json::Value;
 
 /// Headers a caller may not set: the library owns them.
 const RESERVED_HEADERS: [&str; 3] = ["authorization", "host", "content-length"];
@@ -63,7 +63,8 @@ impl ApiRequest {
         })
     }
 
-    fn validate(&self) -> Result<()> {
+    /// Checks the path, the token and the headers; nothing is sent when this fails.
+    pub fn validate(&self) -> Result<()> {
         let mut p = Problems::default();
         if self.path.is_empty() {
             p.missing("/path");
@@ -190,36 +191,7 @@ impl Client {
             .iter()
             .map(|(k, v)| (k.as_str(), v.as_str()))
             .collect();
-        let reply = self.http.send(&call)?;
-        let mut headers = Map::new();
-        for (name, value) in &reply.headers {
-            match headers.get_mut(name) {
-                Some(Value::String(existing)) => {
-                    existing.push_str(", ");
-                    existing.push_str(value);
-                }
-                _ => {
-                    headers.insert(name.clone(), Value::String(value.clone()));
-                }
-            }
-        }
-        let body = if reply.body.is_empty() {
-            Value::Null
-        } else {
-            match serde_json::from_slice(&reply.body) {
-                Ok(v) => v,
-                Err(_) => match String::from_utf8(reply.body) {
-                    Ok(text) => Value::String(text),
-                    Err(_) => {
-                        return Err(Error::new(
-                            oc_status::OC_ERR_DECODE,
-                            "the answer is neither JSON nor UTF-8 text",
-                        ))
-                    }
-                },
-            }
-        };
-        Ok(json!({"status": reply.status, "headers": headers, "body": body}))
+        crate::decode::service_reply(self.http.send(&call)?)
     }
 }
 

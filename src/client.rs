@@ -1,10 +1,9 @@
 //! The client: a validated configuration and one connection pool, shared by all calls.
 
 use crate::config::Config;
-use crate::error::{oc_status, Error, Problems, Result};
+use crate::error::{Error, Problems, Result};
 use crate::http::Http;
 use crate::url::HttpUrl;
-use serde_json::Value;
 
 /// A client of one platform region with one set of credentials.
 ///
@@ -42,14 +41,4 @@ impl Client {
         p.missing("/organizationSecret");
         p.finish()
     }
-}
-
-/// Decodes a 2xx body as JSON; anything else is `OC_ERR_DECODE`.
-pub(crate) fn decode_json(body: &[u8]) -> Result<Value> {
-    serde_json::from_slice(body).map_err(|_| {
-        Error::new(
-            oc_status::OC_ERR_DECODE,
-            "the platform's answer is not valid JSON",
-        )
-    })
 }

@@ -56,6 +56,17 @@ impl Method {
         Some(m)
     }
 
+    /// The method's name, e.g. `"PATCH"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
+        }
+    }
+
     fn as_http(self) -> http::Method {
         match self {
             Method::Get => http::Method::GET,
@@ -112,7 +123,7 @@ impl<'a> Call<'a> {
     }
 }
 
-/// A 2xx answer.
+/// An answer: status, headers (lower-case names) and body.
 pub(crate) struct Reply {
     pub(crate) status: u16,
     pub(crate) headers: Vec<(String, String)>,
@@ -327,8 +338,13 @@ impl Http {
                 .find(|(n, _)| n == "retry-after")
                 .and_then(|(_, v)| v.trim().parse::<u64>().ok())
                 .map(Duration::from_secs);
-            let text = read_limited(&mut body, ERROR_BODY_CAP).unwrap_or_default();
-            let e = api_error(status, &headers, &text, call);
+            let reply = Reply {
+                status,
+                headers,
+                body: read_limited(&mut body, ERROR_BODY_CAP).unwrap_or_default(),
+            };
+            let path = call.target.split('?').next().unwrap_or("");
+            let e = crate::decode::api_error(call.method, path, &reply);
             return (Err(Failure::Status(e)), retry_after);
         }
         match read_limited(&mut body, self.max_response_bytes) {
@@ -514,40 +530,6 @@ fn classify_body_error(e: ureq::Error, method: Method, status: u16) -> Failure {
 
 fn transport(what: &str) -> Error {
     Error::new(oc_status::OC_ERR_TRANSPORT, what)
-}
-
-/// Builds the `OC_ERR_API` error of a non-2xx answer from the platform's error body.
-fn api_error(status: u16, headers: &[(String, String)], body: &[u8], call: &Call<'_>) -> Error {
-    let parsed: Option<serde_json::Value> = serde_json::from_slice(body).ok();
-    let field = |name: &str| {
-        parsed
-            .as_ref()
-            .and_then(|v| v.get(name))
-            .and_then(|v| v.as_str())
-            .map(str::to_owned)
-    };
-    let reason = http::StatusCode::from_u16(status)
-        .ok()
-        .and_then(|s| s.canonical_reason())
-        .unwrap_or("");
-    let method = call.method.as_http();
-    let path = call.target.split('?').next().unwrap_or("");
-    let mut e = Error::new(
-        oc_status::OC_ERR_API,
-        format!("the platform answered {status} {reason} to {method} {path}")
-            .trim_end()
-            .to_owned(),
-    );
-    e.http_status = Some(status);
-    e.request_id = field("requestId").or_else(|| {
-        headers
-            .iter()
-            .find(|(n, _)| n == "elements-request-id")
-            .map(|(_, v)| v.clone())
-    });
-    e.platform_message = field("message");
-    e.provider_message = field("providerMessage");
-    e
 }
 
 /// Jittered exponential backoff: a random duration between half and all of the step.

@@ -1,6 +1,6 @@
 //! Step 3 and after: provisioning an instance, and its lifecycle (get, list, update, delete).
 
-use crate::error::{oc_status, Error, Problems, Result};
+use crate::error::{Problems, Result};
 use crate::fields::{instance_id, no_control, parse_object, pointer_segment, Fields};
 use crate::http::{Auth, Call, Method};
 use crate::url::{push_query, HttpUrl};
@@ -226,13 +226,22 @@ impl ListInstances {
         Ok(list)
     }
 
-    fn validate(&self) -> Result<()> {
+    /// Checks the values bound for the query; nothing is sent when this fails.
+    pub fn validate(&self) -> Result<()> {
         let mut p = Problems::default();
         for (n, tag) in self.tags.iter().enumerate() {
             no_control(&mut p, &format!("/tags/{n}"), tag);
         }
-        no_control(&mut p, "/searchText", self.search_text.as_deref().unwrap_or_default());
-        no_control(&mut p, "/nextPage", self.next_page.as_deref().unwrap_or_default());
+        no_control(
+            &mut p,
+            "/searchText",
+            self.search_text.as_deref().unwrap_or_default(),
+        );
+        no_control(
+            &mut p,
+            "/nextPage",
+            self.next_page.as_deref().unwrap_or_default(),
+        );
         p.finish()
     }
 
@@ -351,17 +360,7 @@ impl Client {
             }
             Err(e) => return Err(e),
         };
-        let instances = crate::client::decode_json(&reply.body)?;
-        if !instances.is_array() {
-            return Err(Error::new(
-                oc_status::OC_ERR_DECODE,
-                "the platform's instance list is not a JSON array",
-            ));
-        }
-        let next = reply
-            .header("elements-next-page-token")
-            .filter(|t| !t.is_empty());
-        Ok(json!({"instances": instances, "nextPage": next}))
+        crate::decode::instance_list(&reply)
     }
 
     /// `PUT /instances/{id}`, or `PATCH` when partial; with `providerData.code` it
@@ -394,21 +393,14 @@ impl Client {
     }
 
     fn instance_document(&self, call: &Call<'_>) -> Result<Value> {
-        let reply = self.http.send(call)?;
-        let doc = crate::client::decode_json(&reply.body)?;
-        if !doc.is_object() {
-            return Err(Error::new(
-                oc_status::OC_ERR_DECODE,
-                "the platform's instance document is not a JSON object",
-            ));
-        }
-        Ok(doc)
+        crate::decode::instance(&self.http.send(call)?.body)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::oc_status;
 
     fn check(doc: Value) -> Result<()> {
         NewInstance(doc.as_object().unwrap().clone()).validate()
@@ -425,8 +417,8 @@ mod tests {
             ],
             "without OAuth data only the profile's own entries are required"
         );
-        let e = check(json!({"element": {"key": "infusionsoftcrm"}, "providerData": {}}))
-            .unwrap_err();
+        let e =
+            check(json!({"element": {"key": "infusionsoftcrm"}, "providerData": {}})).unwrap_err();
         assert_eq!(e.status, oc_status::OC_ERR_VALIDATION);
         assert_eq!(
             e.missing,

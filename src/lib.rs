@@ -42,6 +42,7 @@ mod call;
 mod callback;
 mod client;
 mod config;
+mod decode;
 mod error;
 pub mod ffi;
 mod fields;
@@ -58,6 +59,8 @@ pub use callback::{
 };
 pub use client::Client;
 pub use config::{Config, DEFAULT_BASE_URL, MAX_RETRIES_LIMIT};
+#[doc(hidden)]
+pub use decode::fuzz_all_decoders;
 pub use error::{oc_status, Error, ErrorDetails, Invalid, Result, Status};
 pub use http::Method;
 pub use instances::{

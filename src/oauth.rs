@@ -71,7 +71,8 @@ impl OAuthUrlRequest {
         Ok(req)
     }
 
-    fn validate(&self) -> Result<()> {
+    /// Checks the values; nothing is sent when this fails.
+    pub fn validate(&self) -> Result<()> {
         let mut p = Problems::default();
         for (pointer, value) in [
             ("/element", self.element.as_str()),
@@ -162,21 +163,7 @@ impl Client {
         let mut call = Call::new(Method::Get, target, Auth::Platform);
         call.secrets = vec![request.api_secret.expose()];
         let reply = self.http.send(&call)?;
-        let mut doc = crate::client::decode_json(&reply.body)?;
-        let Some(obj) = doc.as_object_mut() else {
-            return Err(Error::new(
-                oc_status::OC_ERR_DECODE,
-                "the platform's answer is not a JSON object",
-            ));
-        };
-        if !obj.get("oauthUrl").is_some_and(Value::is_string) {
-            return Err(Error::new(
-                oc_status::OC_ERR_DECODE,
-                "the platform's answer has no oauthUrl string",
-            ));
-        }
-        obj.insert("state".into(), Value::String(state));
-        Ok(doc)
+        crate::decode::oauth_url(&reply.body, state)
     }
 }
 

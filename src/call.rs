@@ -70,14 +70,14 @@ impl ApiRequest {
             p.missing("/path");
         } else if let Some(reason) = path_problem(&self.path) {
             p.invalid("/path", reason);
+        } else {
+            no_control(&mut p, "/path", &self.path);
         }
         if let Some(t) = &self.element_token {
-            if t.is_empty() || has_control(t.expose()) || t.expose().contains(',') {
-                p.invalid(
-                    "/elementToken",
-                    "must be non-empty, without commas or control characters",
-                );
+            if t.is_empty() || t.expose().contains(',') {
+                p.invalid("/elementToken", "must be non-empty and without commas");
             }
+            no_control(&mut p, "/elementToken", t.expose());
         }
         for (name, value) in &self.headers {
             let pointer = format!("/headers/{}", crate::fields::pointer_segment(name));
@@ -86,9 +86,7 @@ impl ApiRequest {
             } else if RESERVED_HEADERS.contains(&name.to_ascii_lowercase().as_str()) {
                 p.invalid(&pointer, "is set by the library and cannot be given");
             }
-            if value.chars().any(|c| c.is_control() && c != '\t') {
-                p.invalid(&pointer, "must not contain control characters");
-            }
+            no_control(&mut p, &pointer, value);
         }
         for (name, value) in &self.query {
             let pointer = format!("/query/{}", crate::fields::pointer_segment(name));

@@ -2,7 +2,7 @@
 //! checks that run before a client exists.
 
 use crate::error::{Problems, Result};
-use crate::fields::{has_control, parse_object, Fields};
+use crate::fields::{no_control, parse_object, Fields};
 use crate::secret::Secret;
 use crate::url::HttpUrl;
 use std::path::PathBuf;
@@ -116,13 +116,10 @@ impl Config {
                     match s {
                         None => p.missing(pointer),
                         Some(s) if s.is_empty() => p.missing(pointer),
-                        Some(s) if has_control(s.expose()) => {
-                            p.invalid(pointer, "must not contain control characters")
-                        }
                         Some(s) if s.expose().contains(',') => {
                             p.invalid(pointer, "must not contain a comma")
                         }
-                        Some(_) => {}
+                        Some(s) => no_control(&mut p, pointer, s.expose()),
                     }
                 }
             }
@@ -142,12 +139,10 @@ impl Config {
         if self.max_response_bytes == 0 {
             p.invalid("/maxResponseBytes", "must be a whole number of at least 1");
         }
-        if self.user_agent.is_empty() || has_control(&self.user_agent) {
-            p.invalid(
-                "/userAgent",
-                "must be non-empty and free of control characters",
-            );
+        if self.user_agent.is_empty() {
+            p.invalid("/userAgent", "must not be empty");
         }
+        no_control(&mut p, "/userAgent", &self.user_agent);
         if let Some(proxy) = &self.proxy {
             let ok = HttpUrl::parse(proxy.expose()).is_some_and(|u| !u.https);
             if !ok && !proxy.is_empty() {

@@ -59,6 +59,8 @@ fn client_call(
     op: impl FnOnce(&Client, &str) -> Result<serde_json::Value>,
 ) -> oc_status {
     json_call(out, || {
+        #[cfg(test)]
+        tests::panic_if_armed();
         // SAFETY: a non-NULL client comes from `oc_client_new` and is alive during the call.
         let client = unsafe { client_ref(client) }?;
         // SAFETY: a non-NULL request is a NUL-terminated string borrowed for the call.
@@ -95,19 +97,26 @@ unsafe fn input<'a>(ptr: *const c_char, name: &str) -> Result<&'a str> {
         return Err(null_argument(name));
     }
     // SAFETY: non-NULL and NUL-terminated by the caller's contract.
-    unsafe { CStr::from_ptr(ptr) }.to_str().map_err(|_| {
-        Error::new(
-            oc_status::OC_ERR_INVALID_ARGUMENT,
-            format!("invalid argument: {name} is not valid UTF-8"),
-        )
-    })
+    unsafe { CStr::from_ptr(ptr) }
+        .to_str()
+        .map_err(|_| bad_argument(name, "is not valid UTF-8"))
 }
 
 fn null_argument(name: &str) -> Error {
-    Error::new(
+    bad_argument(name, "is NULL")
+}
+
+/// `OC_ERR_INVALID_ARGUMENT` for a whole argument: its `invalid` entry has the root pointer.
+fn bad_argument(name: &str, what: &str) -> Error {
+    let mut e = Error::new(
         oc_status::OC_ERR_INVALID_ARGUMENT,
-        format!("invalid argument: {name} is NULL"),
-    )
+        format!("invalid argument: {name} {what}"),
+    );
+    e.invalid.push(crate::Invalid {
+        pointer: String::new(),
+        reason: format!("{name} {what}"),
+    });
+    e
 }
 
 fn into_c_string(text: String) -> *mut c_char {
@@ -385,6 +394,43 @@ pub unsafe extern "C" fn oc_string_free(s: *mut c_char) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::cell::Cell;
+
+    thread_local! {
+        /// Test-only hook: the next client operation on this thread panics inside its export.
+        static PANIC_NEXT: Cell<bool> = const { Cell::new(false) };
+    }
+
+    pub(super) fn panic_if_armed() {
+        if PANIC_NEXT.with(|p| p.replace(false)) {
+            panic!("a panic forced by the test hook");
+        }
+    }
+
+    #[test]
+    fn a_panic_inside_an_export_is_oc_err_internal_and_the_client_survives() {
+        let mut client: *mut oc_client = std::ptr::null_mut();
+        let config = c"{\"userSecret\":\"u\",\"organizationSecret\":\"o\",\"baseUrl\":\"http://127.0.0.1:9/x\"}";
+        let status = unsafe { oc_client_new(config.as_ptr(), &mut client, std::ptr::null_mut()) };
+        assert_eq!(status, oc_status::OC_OK);
+        PANIC_NEXT.with(|p| p.set(true));
+        let mut out: *mut c_char = std::ptr::null_mut();
+        let status = unsafe { oc_get_instance(client, c"{\"id\":1}".as_ptr(), &mut out) };
+        assert_eq!(status, oc_status::OC_ERR_INTERNAL);
+        let text = unsafe { CStr::from_ptr(out) }.to_str().unwrap().to_owned();
+        unsafe { oc_string_free(out) };
+        assert!(text.contains("\"kind\":\"internal\""), "{text}");
+        let status = unsafe { oc_get_instance(client, c"{\"id\":0}".as_ptr(), &mut out) };
+        assert_eq!(
+            status,
+            oc_status::OC_ERR_VALIDATION,
+            "the client still works"
+        );
+        unsafe {
+            oc_string_free(out);
+            oc_client_free(client);
+        }
+    }
 
     /// Every export's body must start with the panic boundary or a helper that applies it.
     #[test]

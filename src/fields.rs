@@ -34,10 +34,42 @@ pub(crate) fn has_control(text: &str) -> bool {
     text.chars().any(char::is_control)
 }
 
-/// Records a value that would reach a URL or a header with a control character in it.
+/// The longest value the library puts into a URL or a header; servers refuse longer ones.
+pub(crate) const MAX_URL_VALUE: usize = 8 * 1024;
+
+/// The longest string an instance document may hold.
+pub(crate) const MAX_DOCUMENT_STRING: usize = 64 * 1024;
+
+/// Records a value bound for a URL or a header that holds a control character or is too long.
 pub(crate) fn no_control(p: &mut Problems, pointer: &str, value: &str) {
     if has_control(value) {
         p.invalid(pointer, "must not contain control characters");
+    } else if value.len() > MAX_URL_VALUE {
+        p.invalid(pointer, &format!("must be at most {MAX_URL_VALUE} bytes"));
+    }
+}
+
+/// Records every string of a document longer than [`MAX_DOCUMENT_STRING`], at its pointer.
+pub(crate) fn no_huge_strings(p: &mut Problems, pointer: &str, value: &Value) {
+    match value {
+        Value::String(s) if s.len() > MAX_DOCUMENT_STRING => p.invalid(
+            pointer,
+            &format!("must be at most {MAX_DOCUMENT_STRING} bytes"),
+        ),
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                no_huge_strings(p, &format!("{pointer}/{i}"), item);
+            }
+        }
+        Value::Object(members) => {
+            for (name, item) in members {
+                if name.len() > MAX_DOCUMENT_STRING {
+                    p.invalid(pointer, "has a member name that is too long");
+                }
+                no_huge_strings(p, &format!("{pointer}/{}", pointer_segment(name)), item);
+            }
+        }
+        _ => {}
     }
 }
 
@@ -180,10 +212,11 @@ impl<'a> Fields<'a> {
     }
 }
 
-/// An instance id: a positive whole number, given as a number or a string of digits.
+/// An instance id: a positive whole number (a JSON number, as abi.md has it).
 pub(crate) fn instance_id(f: &Fields<'_>, p: &mut Problems) -> Option<u64> {
     let pointer = f.pointer("id");
     match f.value("id") {
+        // abi.md: a required member that is absent, null or an empty string is missing.
         None => {
             p.missing(&pointer);
             None
@@ -194,13 +227,6 @@ pub(crate) fn instance_id(f: &Fields<'_>, p: &mut Problems) -> Option<u64> {
         }
         Some(Value::Number(n)) => match n.as_u64() {
             Some(id) if id > 0 => Some(id),
-            _ => {
-                p.invalid(&pointer, "must be a positive whole number");
-                None
-            }
-        },
-        Some(Value::String(s)) => match s.parse::<u64>() {
-            Ok(id) if id > 0 && s.bytes().all(|b| b.is_ascii_digit()) => Some(id),
             _ => {
                 p.invalid(&pointer, "must be a positive whole number");
                 None
@@ -240,10 +266,10 @@ mod tests {
     }
 
     #[test]
-    fn ids_accept_numbers_and_digit_strings_only() {
+    fn ids_are_positive_whole_numbers() {
         for (v, ok) in [
             (json!(12), Some(12)),
-            (json!("34"), Some(34)),
+            (json!("34"), None),
             (json!("../1"), None),
             (json!(0), None),
             (json!(-3), None),

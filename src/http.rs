@@ -253,7 +253,14 @@ impl Http {
 
     /// Sends a call, retrying idempotent ones, and returns its 2xx answer or the error.
     pub(crate) fn send(&self, call: &Call<'_>) -> Result<Reply> {
+        self.send_noting_lost_answers(call).0
+    }
+
+    /// Like [`Http::send`], and also tells whether an earlier attempt lost its connection
+    /// before its answer came: it may have taken effect on the server.
+    pub(crate) fn send_noting_lost_answers(&self, call: &Call<'_>) -> (Result<Reply>, bool) {
         let mut attempt = 0;
+        let mut lost = false;
         loop {
             let (result, retry_after) = self.attempt(call);
             let retryable = match &result {
@@ -266,8 +273,9 @@ impl Http {
                 Err(Failure::Final(_)) => false,
             };
             if !(retryable && call.method.is_idempotent() && attempt < self.max_retries) {
-                return result.map_err(|f| f.into_error(call));
+                return (result.map_err(|f| f.into_error(call)), lost);
             }
+            lost |= matches!(result, Err(Failure::Connection(_)));
             std::thread::sleep(backoff(attempt).max(retry_after.unwrap_or_default()));
             attempt += 1;
         }

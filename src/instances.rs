@@ -1,7 +1,9 @@
 //! Step 3 and after: provisioning an instance, and its lifecycle (get, list, update, delete).
 
 use crate::error::{Problems, Result};
-use crate::fields::{instance_id, no_control, parse_object, pointer_segment, Fields};
+use crate::fields::{
+    instance_id, no_control, no_huge_strings, parse_object, pointer_segment, Fields,
+};
 use crate::http::{Auth, Call, Method};
 use crate::url::{push_query, HttpUrl};
 use crate::Client;
@@ -121,6 +123,9 @@ impl NewInstance {
         if let Some(c) = &configuration {
             check_configuration(c, &mut p);
         }
+        for (name, value) in &self.0 {
+            no_huge_strings(&mut p, &format!("/{}", pointer_segment(name)), value);
+        }
         p.finish()
     }
 }
@@ -182,7 +187,7 @@ fn check_configuration(c: &Fields<'_>, p: &mut Problems) {
 pub struct InstanceId(pub u64);
 
 impl InstanceId {
-    /// Parses `{"id": 1234}` (a number or a string of digits).
+    /// Parses `{"id": 1234}`.
     pub fn from_json(text: &str) -> Result<InstanceId> {
         let obj = parse_object(text)?;
         let mut p = Problems::default();
@@ -282,6 +287,9 @@ impl UpdateInstance {
             if let Some(c) = i.object("configuration", &mut p) {
                 check_configuration(&c, &mut p);
             }
+        }
+        if let Some(instance) = f.value("instance") {
+            no_huge_strings(&mut p, "/instance", instance);
         }
         p.finish()?;
         let instance = obj
@@ -383,12 +391,18 @@ impl Client {
         self.instance_document(&call)
     }
 
-    /// `DELETE /instances/{id}`; `{"id": id, "deleted": true}`.
+    /// `DELETE /instances/{id}`; `{"id": id, "deleted": true}`. When an attempt lost its
+    /// answer and the retry finds the instance gone (404), the first attempt deleted it: that
+    /// is a success too.
     pub fn delete_instance(&self, id: InstanceId) -> Result<Value> {
         self.require_secrets()?;
         let target = format!("/instances/{}", id.0);
-        self.http
-            .send(&Call::new(Method::Delete, target, Auth::Platform))?;
+        let call = Call::new(Method::Delete, target, Auth::Platform);
+        match self.http.send_noting_lost_answers(&call) {
+            (Ok(_), _) => {}
+            (Err(e), true) if e.http_status == Some(404) => {}
+            (Err(e), _) => return Err(e),
+        }
         Ok(json!({"id": id.0, "deleted": true}))
     }
 
@@ -475,7 +489,7 @@ mod tests {
     #[test]
     fn update_requests() {
         let u =
-            UpdateInstance::from_json(r#"{"id": "7", "instance": {"name": "x"}, "partial": true}"#)
+            UpdateInstance::from_json(r#"{"id": 7, "instance": {"name": "x"}, "partial": true}"#)
                 .unwrap();
         assert_eq!((u.id, u.partial), (InstanceId(7), true));
         let e = UpdateInstance::from_json(r#"{"id": 7}"#).unwrap_err();

@@ -1,0 +1,1334 @@
+/*
+ * Every function of the C ABI (shared/spec/abi.md), called from C against the emulator:
+ * the OAuth flow and the instance lifecycle end to end, the callback listener, the static
+ * functions, and every status reached for real (OC_ERR_INTERNAL excepted: no input reaches a
+ * panic from C without a test hook in the library; the panic boundary is tested in Rust).
+ *
+ * Every call goes through CALL/CALLP (support.c), which checks the out-pointer, the JSON,
+ * the error document's kind and message, and that no secret appears where it may not.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE 1
+#endif
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "support.h"
+
+#define NELEMS(a) (sizeof(a) / sizeof((a)[0]))
+
+/* ---- helpers ------------------------------------------------------------------------------------ */
+
+/* The journal's number of entries (all requests the library sent since the last reset). */
+static int journal_len(void) {
+  char *j = emu_journal();
+  int n = json_len(j, "");
+  free(j);
+  return n;
+}
+
+/* The last journal entry as a malloc'd JSON text. */
+static char *journal_last(void) {
+  char *j = emu_journal();
+  int n = json_len(j, "");
+  char *out = NULL;
+  if (n > 0) {
+    char *path = fmt("/%d", n - 1);
+    const char *start = json_at(j, path);
+    const char *end = start ? json_skip(start) : NULL;
+    if (end) out = strndup(start, (size_t)(end - start));
+    free(path);
+  }
+  free(j);
+  return out ? out : strdup("{}");
+}
+
+static void check_missing_(oc_call *r, const char *pointer, const char *file, int line) {
+  check_(r->json != NULL && json_array_has_str(r->json, "/error/missing", pointer), file, line,
+         "missing should name %s: %s", pointer, r->json ? r->json : "(null)");
+}
+#define CHECK_MISSING(r, ptr) check_missing_(&(r), (ptr), __FILE__, __LINE__)
+
+static void check_invalid_(oc_call *r, const char *pointer, const char *file, int line) {
+  check_(r->json != NULL && json_array_has_obj(r->json, "/error/invalid", "pointer", pointer), file,
+         line, "invalid should name %s: %s", pointer, r->json ? r->json : "(null)");
+}
+#define CHECK_INVALID(r, ptr) check_invalid_(&(r), (ptr), __FILE__, __LINE__)
+
+static void check_api_status_(oc_call *r, long long want, const char *file, int line) {
+  long long got = -1;
+  check_(r->json != NULL && json_int(r->json, "/error/status", &got) && got == want, file, line,
+         "error status %lld, want %lld: %s", got, want, r->json ? r->json : "(null)");
+}
+#define CHECK_API_STATUS(r, want) check_api_status_(&(r), (want), __FILE__, __LINE__)
+
+/* Calls a client function expecting `want`; frees the result. */
+#define EXPECT(f, client, request, want)                       \
+  do {                                                         \
+    oc_call r_ = CALL((f), (client), (request), RESULT_PLAIN); \
+    CHECK_STATUS(r_.status, (want));                           \
+    oc_call_free(&r_);                                         \
+  } while (0)
+
+static const struct {
+  client_fn f;
+  const char *name;
+} CLIENT_FNS[] = {
+    {oc_oauth_url, "oc_oauth_url"},           {oc_create_instance, "oc_create_instance"},
+    {oc_get_instance, "oc_get_instance"},     {oc_list_instances, "oc_list_instances"},
+    {oc_update_instance, "oc_update_instance"}, {oc_delete_instance, "oc_delete_instance"},
+    {oc_request, "oc_request"},
+};
+
+/* ---- static functions ------------------------------------------------------------------------------ */
+
+static void test_static(void) {
+  static const struct {
+    uint32_t status;
+    const char *name;
+  } names[] = {
+      {OC_OK, "OC_OK"},
+      {OC_ERR_INVALID_ARGUMENT, "OC_ERR_INVALID_ARGUMENT"},
+      {OC_ERR_VALIDATION, "OC_ERR_VALIDATION"},
+      {OC_ERR_OAUTH_DENIED, "OC_ERR_OAUTH_DENIED"},
+      {OC_ERR_STATE_MISMATCH, "OC_ERR_STATE_MISMATCH"},
+      {OC_ERR_API, "OC_ERR_API"},
+      {OC_ERR_TIMEOUT, "OC_ERR_TIMEOUT"},
+      {OC_ERR_TRANSPORT, "OC_ERR_TRANSPORT"},
+      {OC_ERR_DECODE, "OC_ERR_DECODE"},
+      {OC_ERR_OUTCOME_UNKNOWN, "OC_ERR_OUTCOME_UNKNOWN"},
+      {OC_ERR_INTERNAL, "OC_ERR_INTERNAL"},
+      {10, "OC_ERR_UNKNOWN"},
+      {42, "OC_ERR_UNKNOWN"},
+      {98, "OC_ERR_UNKNOWN"},
+      {100, "OC_ERR_UNKNOWN"},
+      {UINT32_MAX, "OC_ERR_UNKNOWN"},
+  };
+  size_t i;
+  test_section("static functions");
+  CHECK_STR(oc_version(), "0.1.0");
+  CHECK(oc_version() == oc_version());
+  /* The numbers are fixed by the contract. */
+  CHECK(OC_OK == 0 && OC_ERR_INVALID_ARGUMENT == 1 && OC_ERR_VALIDATION == 2 &&
+        OC_ERR_OAUTH_DENIED == 3 && OC_ERR_STATE_MISMATCH == 4 && OC_ERR_API == 5 &&
+        OC_ERR_TIMEOUT == 6 && OC_ERR_TRANSPORT == 7 && OC_ERR_DECODE == 8 &&
+        OC_ERR_OUTCOME_UNKNOWN == 9 && OC_ERR_INTERNAL == 99);
+  CHECK(sizeof(oc_status) == sizeof(uint32_t));
+  for (i = 0; i < NELEMS(names); i++) CHECK_STR(oc_status_name(names[i].status), names[i].name);
+  oc_string_free(NULL);
+  oc_client_free(NULL);
+  CHECK_MSG(1, "oc_string_free(NULL) and oc_client_free(NULL) are no-ops");
+}
+
+/* ---- oc_client_new ------------------------------------------------------------------------------------ */
+
+static void client_new_expect_(const char *config, oc_status want, const char *missing,
+                               const char *invalid, const char *file, int line) {
+  oc_client *client = (oc_client *)&client; /* a sentinel that must become NULL */
+  char *error = NULL;
+  oc_status status = oc_client_new(config, &client, &error);
+  check_(status == want, file, line, "oc_client_new(%s): got %s, want %s: %s", config,
+         oc_status_name((uint32_t)status), oc_status_name((uint32_t)want), error ? error : "");
+  check_(client == NULL, file, line, "oc_client_new(%s) failed but *client_out is not NULL",
+         config);
+  check_(error != NULL && json_valid(error), file, line, "no JSON error document for %s", config);
+  if (error != NULL) {
+    check_error_doc_(error, status, file, line);
+    check_no_secrets_(error, RESULT_PLAIN, file, line);
+    if (missing)
+      check_(json_array_has_str(error, "/error/missing", missing), file, line,
+             "missing should name %s: %s", missing, error);
+    if (invalid)
+      check_(json_array_has_obj(error, "/error/invalid", "pointer", invalid), file, line,
+             "invalid should name %s: %s", invalid, error);
+  }
+  oc_string_free(error);
+  /* error_json_out may be NULL: same status, no document. */
+  client = (oc_client *)&client;
+  status = oc_client_new(config, &client, NULL);
+  check_(status == want && client == NULL, file, line,
+         "oc_client_new(%s, &c, NULL): got %s, client %p", config,
+         oc_status_name((uint32_t)status), (void *)client);
+  if (status == OC_OK) oc_client_free(client);
+}
+#define CLIENT_NEW_EXPECT(config, want, missing, invalid) \
+  client_new_expect_((config), (want), (missing), (invalid), __FILE__, __LINE__)
+
+static void test_client_new(void) {
+  oc_client *client = NULL;
+  char *error = (char *)&client;
+  oc_status status;
+  char *config;
+  test_section("oc_client_new");
+
+  /* Success: error_json_out is set to NULL, or may itself be NULL. */
+  status = oc_client_new("{}", &client, &error);
+  CHECK_STATUS(status, OC_OK);
+  CHECK(client != NULL);
+  CHECK(error == NULL);
+  oc_client_free(client);
+  client = NULL;
+  status = oc_client_new("{\"futureOption\":{\"x\":1}}", &client, NULL);
+  CHECK_STATUS(status, OC_OK); /* unknown members are ignored */
+  oc_client_free(client);
+
+  config = fmt("{\"baseUrl\":\"%s\",\"userSecret\":\"%s\",\"organizationSecret\":\"%s\","
+               "\"timeoutMs\":5000,\"connectTimeoutMs\":1000,\"maxRetries\":0,"
+               "\"maxResponseBytes\":1024,\"userAgent\":\"c-tests/1\",\"allowInsecureHttp\":false}",
+               emu_base_url(), USER_SECRET, ORG_SECRET);
+  client = client_new_checked(config);
+  oc_client_free(client);
+  free(config);
+  client = client_new_checked("{\"baseUrl\":\"http://example.com/elements/api-v2\","
+                              "\"allowInsecureHttp\":true}");
+  oc_client_free(client);
+  client = client_new_checked("{\"baseUrl\":\"http://localhost:1/elements/api-v2\"}");
+  oc_client_free(client);
+  client = client_new_checked("{\"baseUrl\":\"http://[::1]:1/elements/api-v2\"}");
+  oc_client_free(client);
+
+  /* A NULL client_out: OC_ERR_INVALID_ARGUMENT and nothing written. */
+  error = (char *)&client;
+  status = oc_client_new("{}", NULL, &error);
+  CHECK_STATUS(status, OC_ERR_INVALID_ARGUMENT);
+  CHECK_MSG(error == (char *)&client, "oc_client_new(NULL client_out) wrote error_json_out");
+  status = oc_client_new("{}", NULL, NULL);
+  CHECK_STATUS(status, OC_ERR_INVALID_ARGUMENT);
+
+  /* NULL config: abi.md does not say (only "NULL request_json"); the header says config_json
+   * "is NULL or a NUL-terminated string". Accept defaults or OC_ERR_INVALID_ARGUMENT, but it must
+   * not crash, and must be consistent with the out-pointers. */
+  client = (oc_client *)&client;
+  error = NULL;
+  status = oc_client_new(NULL, &client, &error);
+  printf("   note: oc_client_new(NULL config) -> %s\n", oc_status_name((uint32_t)status));
+  CHECK(status == OC_OK || status == OC_ERR_INVALID_ARGUMENT);
+  if (status == OC_OK) {
+    CHECK(client != NULL && error == NULL);
+    oc_client_free(client);
+  } else {
+    CHECK(client == NULL && error != NULL);
+    if (error) check_error_doc_(error, status, __FILE__, __LINE__);
+    oc_string_free(error);
+  }
+
+  secret_add("SecretXYZcrlf", SECRET_ALWAYS);
+  secret_add("SecretXYZctrl", SECRET_ALWAYS);
+  secret_add("lonelySecret77", SECRET_ALWAYS);
+  CLIENT_NEW_EXPECT("{\"userSecret\":\"lonelySecret77\"}", OC_ERR_VALIDATION, "/organizationSecret", NULL);
+  CLIENT_NEW_EXPECT("{\"organizationSecret\":\"lonelySecret77\"}", OC_ERR_VALIDATION, "/userSecret", NULL);
+  CLIENT_NEW_EXPECT("{\"userSecret\":\"\",\"organizationSecret\":\"lonelySecret77\"}",
+                    OC_ERR_VALIDATION, "/userSecret", NULL);
+  CLIENT_NEW_EXPECT("{\"userSecret\":\"abc\\r\\nSecretXYZcrlf\",\"organizationSecret\":\"o12345\"}",
+                    OC_ERR_VALIDATION, NULL, "/userSecret");
+  CLIENT_NEW_EXPECT("{\"userSecret\":\"u12345\",\"organizationSecret\":\"SecretXYZctrl\\n\"}",
+                    OC_ERR_VALIDATION, NULL, "/organizationSecret");
+  CLIENT_NEW_EXPECT("{\"userSecret\":\"u12345\",\"organizationSecret\":\"a\\u0007SecretXYZctrl\"}",
+                    OC_ERR_VALIDATION, NULL, "/organizationSecret");
+  CLIENT_NEW_EXPECT("{\"baseUrl\":\"http://example.com/elements/api-v2\"}", OC_ERR_VALIDATION,
+                    NULL, "/baseUrl");
+  CLIENT_NEW_EXPECT("{\"baseUrl\":\"ftp://127.0.0.1/elements/api-v2\"}", OC_ERR_VALIDATION, NULL,
+                    "/baseUrl");
+  CLIENT_NEW_EXPECT("{\"baseUrl\":\"/elements/api-v2\"}", OC_ERR_VALIDATION, NULL, "/baseUrl");
+  CLIENT_NEW_EXPECT("{\"timeoutMs\":0}", OC_ERR_VALIDATION, NULL, "/timeoutMs");
+  CLIENT_NEW_EXPECT("{\"timeoutMs\":\"soon\"}", OC_ERR_INVALID_ARGUMENT, NULL, "/timeoutMs");
+  CLIENT_NEW_EXPECT("{\"allowInsecureHttp\":\"yes\"}", OC_ERR_INVALID_ARGUMENT, NULL,
+                    "/allowInsecureHttp");
+  CLIENT_NEW_EXPECT("not json", OC_ERR_INVALID_ARGUMENT, NULL, NULL);
+  CLIENT_NEW_EXPECT("[]", OC_ERR_INVALID_ARGUMENT, NULL, NULL);
+  {
+    const char bad_utf8[] = {'{', '"', 'u', 's', 'e', 'r', 'A', 'g', 'e', 'n', 't', '"', ':',
+                             '"', (char)0xC3, (char)0x28, '"', '}', '\0'};
+    CLIENT_NEW_EXPECT(bad_utf8, OC_ERR_INVALID_ARGUMENT, NULL, NULL);
+  }
+}
+
+/* ---- OC_ERR_INVALID_ARGUMENT ------------------------------------------------------------------------- */
+
+static void test_invalid_argument(void) {
+  oc_client *client = emu_client("");
+  size_t i;
+  const char bad_utf8[] = {'{', '"', 'i', 'd', '"', ':', '1', ',', '"', 'n', '"', ':',
+                           '"', (char)0xFF, (char)0xFE, '"', '}', '\0'};
+  static const char *const not_objects[] = {"not json", "", "[]", "null", "42", "\"x\"",
+                                            "{\"id\":1", "{\"id\":1}}"};
+  test_section("OC_ERR_INVALID_ARGUMENT");
+  emu_reset();
+
+  for (i = 0; i < NELEMS(CLIENT_FNS); i++) {
+    char *out = (char *)&client;
+    oc_status status;
+    oc_call r = CALL(CLIENT_FNS[i].f, NULL, "{\"id\":1}", RESULT_PLAIN);
+    CHECK_MSG(r.status == OC_ERR_INVALID_ARGUMENT, "%s(NULL client): %s", CLIENT_FNS[i].name,
+              oc_status_name((uint32_t)r.status));
+    oc_call_free(&r);
+    r = CALL(CLIENT_FNS[i].f, client, NULL, RESULT_PLAIN);
+    CHECK_MSG(r.status == OC_ERR_INVALID_ARGUMENT, "%s(NULL request): %s", CLIENT_FNS[i].name,
+              oc_status_name((uint32_t)r.status));
+    oc_call_free(&r);
+    status = CLIENT_FNS[i].f(client, "{\"id\":1}", NULL);
+    CHECK_MSG(status == OC_ERR_INVALID_ARGUMENT, "%s(NULL out): %s", CLIENT_FNS[i].name,
+              oc_status_name((uint32_t)status));
+    /* NULL client and NULL out together: still nothing written, nothing crashes. */
+    status = CLIENT_FNS[i].f(NULL, NULL, NULL);
+    CHECK_STATUS(status, OC_ERR_INVALID_ARGUMENT);
+    r = CALL(CLIENT_FNS[i].f, client, bad_utf8, RESULT_PLAIN);
+    CHECK_MSG(r.status == OC_ERR_INVALID_ARGUMENT, "%s(invalid UTF-8): %s", CLIENT_FNS[i].name,
+              oc_status_name((uint32_t)r.status));
+    oc_call_free(&r);
+    (void)out;
+  }
+  {
+    oc_call r = CALLP(oc_parse_callback, NULL, RESULT_PLAIN);
+    CHECK_STATUS(r.status, OC_ERR_INVALID_ARGUMENT);
+    oc_call_free(&r);
+    r = CALLP(oc_await_callback, NULL, RESULT_PLAIN);
+    CHECK_STATUS(r.status, OC_ERR_INVALID_ARGUMENT);
+    oc_call_free(&r);
+    CHECK_STATUS(oc_parse_callback("{\"url\":\"code=a\"}", NULL), OC_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(oc_await_callback("{\"callbackUrl\":\"http://127.0.0.1:1/cb\"}", NULL),
+                 OC_ERR_INVALID_ARGUMENT);
+    r = CALLP(oc_parse_callback, bad_utf8, RESULT_PLAIN);
+    CHECK_STATUS(r.status, OC_ERR_INVALID_ARGUMENT);
+    oc_call_free(&r);
+  }
+  for (i = 0; i < NELEMS(not_objects); i++) {
+    oc_call r = CALL(oc_get_instance, client, not_objects[i], RESULT_PLAIN);
+    CHECK_MSG(r.status == OC_ERR_INVALID_ARGUMENT, "oc_get_instance(%s): %s", not_objects[i],
+              oc_status_name((uint32_t)r.status));
+    oc_call_free(&r);
+    r = CALLP(oc_parse_callback, not_objects[i], RESULT_PLAIN);
+    CHECK_MSG(r.status == OC_ERR_INVALID_ARGUMENT, "oc_parse_callback(%s): %s", not_objects[i],
+              oc_status_name((uint32_t)r.status));
+    oc_call_free(&r);
+  }
+  {
+    /* A member of the wrong type is named in invalid[].pointer. */
+    static const struct {
+      client_fn f;
+      const char *request;
+      const char *pointer;
+    } wrong[] = {
+        {oc_get_instance, "{\"id\":\"x\"}", "/id"},
+        {oc_get_instance, "{\"id\":true}", "/id"},
+        {oc_delete_instance, "{\"id\":[1]}", "/id"},
+        {oc_oauth_url,
+         "{\"element\":\"infusionsoftecommerce\",\"apiKey\":5,\"apiSecret\":\"apiSECRETc0ffee99\","
+         "\"callbackUrl\":\"http://127.0.0.1:9/cb\"}",
+         "/apiKey"},
+        {oc_oauth_url,
+         "{\"element\":\"infusionsoftecommerce\",\"apiKey\":\"k\",\"apiSecret\":\"apiSECRETc0ffee99\","
+         "\"callbackUrl\":\"http://127.0.0.1:9/cb\",\"params\":[\"x\"]}",
+         "/params"},
+        {oc_list_instances, "{\"tags\":\"t\"}", "/tags"},
+        {oc_list_instances, "{\"pageSize\":\"ten\"}", "/pageSize"},
+        {oc_update_instance, "{\"id\":1,\"instance\":[]}", "/instance"},
+        {oc_update_instance, "{\"id\":1,\"instance\":{},\"partial\":\"yes\"}", "/partial"},
+        {oc_request, "{\"method\":\"GET\",\"path\":5}", "/path"},
+        {oc_request, "{\"method\":\"GET\",\"path\":\"/ping\",\"headers\":[]}", "/headers"},
+        {oc_create_instance,
+         "{\"element\":{\"key\":\"infusionsoftecommerce\"},\"name\":5,\"tags\":[]}", "/name"},
+    };
+    for (i = 0; i < NELEMS(wrong); i++) {
+      oc_call r = CALL(wrong[i].f, client, wrong[i].request, RESULT_PLAIN);
+      CHECK_MSG(r.status == OC_ERR_INVALID_ARGUMENT, "%s: %s", wrong[i].request,
+                oc_status_name((uint32_t)r.status));
+      CHECK_INVALID(r, wrong[i].pointer);
+      oc_call_free(&r);
+    }
+    {
+      oc_call r = CALLP(oc_parse_callback, "{\"url\":5}", RESULT_PLAIN);
+      CHECK_STATUS(r.status, OC_ERR_INVALID_ARGUMENT);
+      CHECK_INVALID(r, "/url");
+      oc_call_free(&r);
+      r = CALLP(oc_await_callback, "{\"callbackUrl\":\"http://127.0.0.1:1/cb\",\"timeoutMs\":\"x\"}",
+                RESULT_PLAIN);
+      CHECK_STATUS(r.status, OC_ERR_INVALID_ARGUMENT);
+      CHECK_INVALID(r, "/timeoutMs");
+      oc_call_free(&r);
+    }
+  }
+  CHECK_MSG(journal_len() == 0, "invalid arguments sent %d requests", journal_len());
+  oc_client_free(client);
+}
+
+/* ---- OC_ERR_VALIDATION -------------------------------------------------------------------------------- */
+
+static void test_validation(void) {
+  oc_client *client = emu_client("");
+  oc_client *no_secrets;
+  oc_call r;
+  char *config, *request;
+  test_section("OC_ERR_VALIDATION");
+  emu_reset();
+
+  r = CALL(oc_oauth_url, client,
+           "{\"element\":\"infusionsoftecommerce\",\"apiKey\":\"k1\",\"apiSecret\":\"apiSECRETc0ffee99\"}",
+           RESULT_PLAIN);
+  CHECK_STATUS(r.status, OC_ERR_VALIDATION);
+  CHECK_MISSING(r, "/callbackUrl");
+  oc_call_free(&r);
+  r = CALL(oc_oauth_url, client, "{}", RESULT_PLAIN);
+  CHECK_STATUS(r.status, OC_ERR_VALIDATION);
+  CHECK_MISSING(r, "/element");
+  CHECK_MISSING(r, "/apiKey");
+  CHECK_MISSING(r, "/apiSecret");
+  CHECK_MISSING(r, "/callbackUrl");
+  oc_call_free(&r);
+  r = CALL(oc_oauth_url, client,
+           "{\"element\":\"infusionsoftecommerce\",\"apiKey\":\"\",\"apiSecret\":null,"
+           "\"callbackUrl\":\"http://127.0.0.1:9/cb\"}",
+           RESULT_PLAIN);
+  CHECK_STATUS(r.status, OC_ERR_VALIDATION);
+  CHECK_MISSING(r, "/apiKey");
+  CHECK_MISSING(r, "/apiSecret");
+  oc_call_free(&r);
+  r = CALL(oc_oauth_url, client,
+           "{\"element\":\"infusionsoftecommerce\",\"apiKey\":\"k1\",\"apiSecret\":\"apiSECRETc0ffee99\","
+           "\"callbackUrl\":\"not a url\"}",
+           RESULT_PLAIN);
+  CHECK_STATUS(r.status, OC_ERR_VALIDATION);
+  CHECK_INVALID(r, "/callbackUrl");
+  oc_call_free(&r);
+
+  /* create: every problem at once. */
+  r = CALL(oc_create_instance, client, "{}", RESULT_PLAIN);
+  CHECK_STATUS(r.status, OC_ERR_VALIDATION);
+  CHECK_MISSING(r, "/element/key");
+  CHECK_MISSING(r, "/name");
+  oc_call_free(&r);
+  request = fmt("{\"element\":{\"key\":\"%s\"},\"providerData\":{\"code\":\"codeSECRETunsent1\"},"
+                "\"configuration\":{\"oauth.callback.url\":\"%s\",\"oauth.api.secret\":\"%s\"},"
+                "\"name\":\"n\"}",
+                ELEMENT, CALLBACK, API_SECRET);
+  secret_add("codeSECRETunsent1", SECRET_CODE);
+  r = CALL(oc_create_instance, client, request, RESULT_PLAIN);
+  CHECK_STATUS(r.status, OC_ERR_VALIDATION);
+  CHECK_MISSING(r, "/configuration/oauth.api.key");
+  CHECK_MSG(json_len(r.json, "/error/missing") == 1, "only oauth.api.key is missing: %s", r.json);
+  oc_call_free(&r);
+  free(request);
+  r = CALL(oc_create_instance, client,
+           "{\"element\":{\"key\":\"infusionsoftecommerce\"},\"providerData\":{},"
+           "\"configuration\":{\"event.vendor.type\":\"carrier-pigeon\","
+           "\"event.poller.refresh_interval\":\"-5\",\"oauth.callback.url\":\"nope\","
+           "\"event.notification.enabled\":\"maybe\"}}",
+           RESULT_PLAIN);
+  CHECK_STATUS(r.status, OC_ERR_VALIDATION);
+  CHECK_MISSING(r, "/name");
+  CHECK_MISSING(r, "/providerData/code");
+  CHECK_MISSING(r, "/configuration/oauth.api.key");
+  CHECK_MISSING(r, "/configuration/oauth.api.secret");
+  CHECK_INVALID(r, "/configuration/event.vendor.type");
+  CHECK_INVALID(r, "/configuration/event.poller.refresh_interval");
+  CHECK_INVALID(r, "/configuration/oauth.callback.url");
+  CHECK_INVALID(r, "/configuration/event.notification.enabled");
+  oc_call_free(&r);
+  request = fmt("{\"element\":{\"key\":\"infusionsoftcrm\"},\"providerData\":{\"code\":\"c0de0000\"},"
+                "\"configuration\":{\"oauth.callback.url\":\"%s\",\"oauth.api.key\":\"%s\","
+                "\"oauth.api.secret\":\"%s\",\"infusionsoft.server\":\"\"},\"name\":\"crm\"}",
+                CALLBACK, API_KEY, API_SECRET);
+  r = CALL(oc_create_instance, client, request, RESULT_PLAIN);
+  CHECK_STATUS(r.status, OC_ERR_VALIDATION);
+  CHECK_MISSING(r, "/configuration/infusionsoft.server");
+  CHECK_MISSING(r, "/configuration/infusionsoft.private.key");
+  oc_call_free(&r);
+  free(request);
+  /* externalAuthentication "initial" needs no code. */
+  request = fmt("{\"element\":{\"key\":\"%s\"},\"externalAuthentication\":\"initial\","
+                "\"providerData\":{},\"configuration\":{\"oauth.callback.url\":\"%s\"},"
+                "\"name\":\"n\"}",
+                ELEMENT, CALLBACK);
+  r = CALL(oc_create_instance, client, request, RESULT_PLAIN);
+  CHECK_STATUS(r.status, OC_ERR_VALIDATION);
+  CHECK_MSG(!json_array_has_str(r.json, "/error/missing", "/providerData/code"),
+            "initial external authentication needs no code: %s", r.json);
+  oc_call_free(&r);
+  free(request);
+
+  r = CALL(oc_get_instance, client, "{}", RESULT_PLAIN);
+  CHECK_STATUS(r.status, OC_ERR_VALIDATION);
+  CHECK_MISSING(r, "/id");
+  oc_call_free(&r);
+  r = CALL(oc_delete_instance, client, "{\"id\":null}", RESULT_PLAIN);
+  CHECK_STATUS(r.status, OC_ERR_VALIDATION);
+  CHECK_MISSING(r, "/id");
+  oc_call_free(&r);
+  r = CALL(oc_update_instance, client, "{\"id\":1}", RESULT_PLAIN);
+  CHECK_STATUS(r.status, OC_ERR_VALIDATION);
+  CHECK_MISSING(r, "/instance");
+  oc_call_free(&r);
+  r = CALL(oc_request, client, "{\"path\":\"/ping\"}", RESULT_PLAIN);
+  CHECK_STATUS(r.status, OC_ERR_VALIDATION);
+  CHECK_MISSING(r, "/method");
+  oc_call_free(&r);
+  {
+    static const char *const bad_requests[] = {
+        "{\"method\":\"TRACE\",\"path\":\"/ping\"}",
+        "{\"method\":\"GET\",\"path\":\"ping\"}",
+        "{\"method\":\"GET\",\"path\":\"/hubs/../instances\"}",
+        "{\"method\":\"GET\",\"path\":\"/hubs/%2e%2E/instances\"}",
+        "{\"method\":\"GET\",\"path\":\"/ping?x=1\"}",
+        "{\"method\":\"GET\",\"path\":\"/ping#x\"}",
+        "{\"method\":\"GET\",\"path\":\"/pi\\nng\"}",
+        "{\"method\":\"GET\",\"path\":\"/ping\",\"headers\":{\"Authorization\":\"User x\"}}",
+        "{\"method\":\"GET\",\"path\":\"/ping\",\"headers\":{\"host\":\"evil\"}}",
+        "{\"method\":\"GET\",\"path\":\"/ping\",\"headers\":{\"Content-Length\":\"5\"}}",
+    };
+    size_t i;
+    for (i = 0; i < NELEMS(bad_requests); i++) {
+      r = CALL(oc_request, client, bad_requests[i], RESULT_PLAIN);
+      CHECK_MSG(r.status == OC_ERR_VALIDATION, "oc_request(%s): %s", bad_requests[i],
+                oc_status_name((uint32_t)r.status));
+      oc_call_free(&r);
+    }
+  }
+
+  /* A client without secrets: every call but oc_oauth_url fails before sending. */
+  config = fmt("{\"baseUrl\":\"%s\"}", emu_base_url());
+  no_secrets = client_new_checked(config);
+  free(config);
+  r = CALL(oc_get_instance, no_secrets, "{\"id\":1}", RESULT_PLAIN);
+  CHECK_STATUS(r.status, OC_ERR_VALIDATION);
+  CHECK_MISSING(r, "/userSecret");
+  CHECK_MISSING(r, "/organizationSecret");
+  oc_call_free(&r);
+  r = CALL(oc_list_instances, no_secrets, "{}", RESULT_PLAIN);
+  CHECK_STATUS(r.status, OC_ERR_VALIDATION);
+  CHECK_MISSING(r, "/userSecret");
+  oc_call_free(&r);
+  r = CALL(oc_request, no_secrets, "{\"method\":\"GET\",\"path\":\"/ping\"}", RESULT_PLAIN);
+  CHECK_STATUS(r.status, OC_ERR_VALIDATION);
+  CHECK_MISSING(r, "/userSecret");
+  oc_call_free(&r);
+  CHECK_MSG(journal_len() == 0, "validation errors sent %d requests", journal_len());
+
+  /* ... and oc_oauth_url works without them, sending no Authorization header. */
+  request = oauth_request("nosecrets-state");
+  r = CALL(oc_oauth_url, no_secrets, request, RESULT_PLAIN);
+  CHECK_STATUS(r.status, OC_OK);
+  oc_call_free(&r);
+  free(request);
+  {
+    char *last = journal_last();
+    CHECK_MSG(json_at(last, "/headers/authorization") == NULL,
+              "oauth_url without secrets sent Authorization: %s", last);
+    free(last);
+  }
+  oc_client_free(no_secrets);
+  oc_client_free(client);
+}
+
+/* ---- oc_parse_callback (no I/O) ------------------------------------------------------------------------ */
+
+static void test_parse_callback(void) {
+  oc_call r;
+  test_section("oc_parse_callback");
+  secret_add("codeSECRETzz99", SECRET_CODE);
+
+  r = CALLP(oc_parse_callback,
+            "{\"url\":\"https://app.example/auth?code=codeSECRETzz99&state=s1&extra=a%2Bb+c\","
+            "\"expectedState\":\"s1\"}",
+            RESULT_CALLBACK);
+  CHECK_STATUS(r.status, OC_OK);
+  CHECK(json_str_eq(r.json, "/code", "codeSECRETzz99"));
+  CHECK(json_str_eq(r.json, "/state", "s1"));
+  CHECK(json_str_eq(r.json, "/params/extra", "a+b c"));
+  CHECK(json_str_eq(r.json, "/params/code", "codeSECRETzz99"));
+  oc_call_free(&r);
+
+  r = CALLP(oc_parse_callback, "{\"url\":\"?code=a%20b+c&state=s1\",\"expectedState\":\"s1\"}",
+            RESULT_CALLBACK);
+  CHECK_STATUS(r.status, OC_OK);
+  CHECK(json_str_eq(r.json, "/code", "a b c"));
+  oc_call_free(&r);
+  r = CALLP(oc_parse_callback, "{\"url\":\"code=xyz&state=s1\",\"futureMember\":true}",
+            RESULT_CALLBACK);
+  CHECK_STATUS(r.status, OC_OK);
+  CHECK(json_str_eq(r.json, "/code", "xyz"));
+  oc_call_free(&r);
+  /* No expectedState: no state needed. */
+  r = CALLP(oc_parse_callback, "{\"url\":\"code=xyz\"}", RESULT_CALLBACK);
+  CHECK_STATUS(r.status, OC_OK);
+  CHECK(json_str_eq(r.json, "/code", "xyz"));
+  oc_call_free(&r);
+
+  r = CALLP(oc_parse_callback,
+            "{\"url\":\"https://app.example/auth?code=codeSECRETzz99&state=s2\",\"expectedState\":\"s1\"}",
+            RESULT_PLAIN);
+  CHECK_STATUS(r.status, OC_ERR_STATE_MISMATCH);
+  oc_call_free(&r);
+  r = CALLP(oc_parse_callback, "{\"url\":\"code=codeSECRETzz99\",\"expectedState\":\"s1\"}",
+            RESULT_PLAIN);
+  CHECK_STATUS(r.status, OC_ERR_STATE_MISMATCH);
+  oc_call_free(&r);
+  /* The state is checked before the error. */
+  r = CALLP(oc_parse_callback, "{\"url\":\"error=access_denied&state=s2\",\"expectedState\":\"s1\"}",
+            RESULT_PLAIN);
+  CHECK_STATUS(r.status, OC_ERR_STATE_MISMATCH);
+  oc_call_free(&r);
+  r = CALLP(oc_parse_callback,
+            "{\"url\":\"?error=access_denied&error_description=The+user+said+no&state=s1\","
+            "\"expectedState\":\"s1\"}",
+            RESULT_PLAIN);
+  CHECK_STATUS(r.status, OC_ERR_OAUTH_DENIED);
+  CHECK(json_str_eq(r.json, "/error/oauthError", "access_denied"));
+  CHECK(json_str_eq(r.json, "/error/oauthErrorDescription", "The user said no"));
+  oc_call_free(&r);
+  r = CALLP(oc_parse_callback, "{\"url\":\"?state=s1\",\"expectedState\":\"s1\"}", RESULT_PLAIN);
+  CHECK_STATUS(r.status, OC_ERR_VALIDATION);
+  CHECK_MISSING(r, "/code");
+  oc_call_free(&r);
+  r = CALLP(oc_parse_callback, "{\"url\":\"?code=&state=s1\",\"expectedState\":\"s1\"}",
+            RESULT_PLAIN);
+  CHECK_STATUS(r.status, OC_ERR_VALIDATION);
+  CHECK_MISSING(r, "/code");
+  oc_call_free(&r);
+  {
+    static const char *const ambiguous[] = {
+        "{\"url\":\"?code=a&code=b&state=s1\",\"expectedState\":\"s1\"}",
+        "{\"url\":\"?code=a&state=s1&state=s1\",\"expectedState\":\"s1\"}",
+        "{\"url\":\"?code=a&error=x&error=y&state=s1\"}",
+    };
+    size_t i;
+    for (i = 0; i < NELEMS(ambiguous); i++) {
+      r = CALLP(oc_parse_callback, ambiguous[i], RESULT_PLAIN);
+      CHECK_MSG(r.status == OC_ERR_VALIDATION, "oc_parse_callback(%s): %s", ambiguous[i],
+                oc_status_name((uint32_t)r.status));
+      oc_call_free(&r);
+    }
+  }
+  r = CALLP(oc_parse_callback, "{}", RESULT_PLAIN);
+  CHECK_STATUS(r.status, OC_ERR_VALIDATION);
+  CHECK_MISSING(r, "/url");
+  oc_call_free(&r);
+}
+
+/* ---- the flow and the lifecycle ------------------------------------------------------------------------ */
+
+static void test_flow(void) {
+  oc_client *client = emu_client("");
+  oc_call r, r2;
+  char *request, *location, *code, *token = NULL, *state, *last;
+  long long id = 0, got = 0;
+  long long page_ids[3];
+  int i;
+  test_section("the flow: oauth_url, consent, parse_callback, create, request, lifecycle");
+  emu_reset();
+
+  /* Step 1 with a state of ours. */
+  request = oauth_request("flow-state-1");
+  r = CALL(oc_oauth_url, client, request, RESULT_PLAIN);
+  free(request);
+  CHECK_STATUS(r.status, OC_OK);
+  CHECK(json_str_eq(r.json, "/state", "flow-state-1"));
+  CHECK(json_str_eq(r.json, "/element", ELEMENT));
+  {
+    char *url = json_str(r.json, "/oauthUrl");
+    char *prefix = fmt("http://127.0.0.1:%d/oauth/authorize?", emu_port());
+    CHECK_MSG(url && strncmp(url, prefix, strlen(prefix)) == 0, "oauthUrl %s", url ? url : "");
+    CHECK_MSG(url && strstr(url, "state=flow-state-1"), "oauthUrl carries the state: %s",
+              url ? url : "");
+    free(prefix);
+    free(url);
+  }
+  oc_call_free(&r);
+  last = journal_last();
+  {
+    char *path = fmt("/elements/api-v2/elements/%s/oauth/url", ELEMENT);
+    CHECK(json_str_eq(last, "/method", "GET"));
+    CHECK(json_str_eq(last, "/path", path));
+    CHECK(json_str_eq(last, "/headers/authorization", "User, Organization"));
+    CHECK_MSG(strstr(last, "[\"state\",\"flow-state-1\"]") && strstr(last, "[\"apiKey\",\"apiKEYkey12345\"]") &&
+                  strstr(last, "[\"callbackUrl\",\"http://127.0.0.1:9/auth/callback\"]"),
+              "oauth/url query: %s", last);
+    free(path);
+  }
+  free(last);
+
+  /* Without a state, the library makes one: >= 128 bits, URL-safe, different each time. */
+  request = oauth_request(NULL);
+  r = CALL(oc_oauth_url, client, request, RESULT_PLAIN);
+  r2 = CALL(oc_oauth_url, client, request, RESULT_PLAIN);
+  free(request);
+  CHECK_STATUS(r.status, OC_OK);
+  CHECK_STATUS(r2.status, OC_OK);
+  {
+    char *s1 = json_str(r.json, "/state"), *s2 = json_str(r2.json, "/state");
+    CHECK_MSG(s1 && strlen(s1) >= 22 && strspn(s1, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") == strlen(s1),
+              "generated state %s", s1 ? s1 : "(none)");
+    CHECK(s1 && s2 && strcmp(s1, s2) != 0);
+    free(s1);
+    free(s2);
+  }
+  oc_call_free(&r);
+  oc_call_free(&r2);
+  /* The element may be given by numeric id, as a number or a string (6138 in the catalog). */
+  r = CALL(oc_oauth_url, client,
+           "{\"element\":6138,\"apiKey\":\"k\",\"apiSecret\":\"apiSECRETc0ffee99\","
+           "\"callbackUrl\":\"http://127.0.0.1:9/cb\",\"scope\":\"full\",\"params\":{\"x\":\"y\"}}",
+           RESULT_PLAIN);
+  CHECK_STATUS(r.status, OC_OK);
+  CHECK(json_str_eq(r.json, "/element", ELEMENT));
+  oc_call_free(&r);
+  last = journal_last();
+  CHECK_MSG(strstr(last, "[\"x\",\"y\"]") && strstr(last, "[\"scope\",\"full\"]"), "params: %s", last);
+  free(last);
+  r = CALL(oc_oauth_url, client,
+           "{\"element\":\"6138\",\"apiKey\":\"k\",\"apiSecret\":\"apiSECRETc0ffee99\","
+           "\"callbackUrl\":\"http://127.0.0.1:9/cb\"}",
+           RESULT_PLAIN);
+  CHECK_STATUS(r.status, OC_OK);
+  oc_call_free(&r);
+
+  /* Consent, then step 2 with the real redirect. */
+  location = consent(client, "flow-state-2", 0);
+  CHECK(location != NULL);
+  {
+    char *url = json_quote(location ? location : "");
+    request = fmt("{\"url\":%s,\"expectedState\":\"flow-state-2\"}", url);
+    free(url);
+  }
+  r = CALLP(oc_parse_callback, request, RESULT_CALLBACK);
+  free(request);
+  free(location);
+  CHECK_STATUS(r.status, OC_OK);
+  code = json_str(r.json, "/code");
+  CHECK(code != NULL && strlen(code) >= 16);
+  secret_add(code, SECRET_CODE);
+  CHECK(json_str_eq(r.json, "/state", "flow-state-2"));
+  CHECK(code && json_str_eq(r.json, "/params/code", code));
+  oc_call_free(&r);
+
+  /* Step 3. */
+  request = create_body(code ? code : "x", "flow-instance", "[\"flow\",\"t\"]");
+  r = CALL(oc_create_instance, client, request, RESULT_INSTANCE);
+  free(request);
+  CHECK_STATUS(r.status, OC_OK);
+  CHECK(json_int(r.json, "/id", &id));
+  token = json_str(r.json, "/token");
+  CHECK(token != NULL);
+  secret_add(token, SECRET_TOKEN);
+  CHECK(json_str_eq(r.json, "/name", "flow-instance"));
+  CHECK(json_array_has_str(r.json, "/tags", "flow"));
+  oc_call_free(&r);
+  last = journal_last();
+  CHECK(json_str_eq(last, "/method", "POST"));
+  CHECK(json_str_eq(last, "/path", "/elements/api-v2/instances"));
+  CHECK(json_str_eq(last, "/headers/authorization", "User, Organization"));
+  free(last);
+  /* The code is single-use. */
+  request = create_body(code ? code : "x", "again", "[]");
+  r = CALL(oc_create_instance, client, request, RESULT_PLAIN);
+  CHECK_STATUS(r.status, OC_ERR_API);
+  CHECK_API_STATUS(r, 400);
+  CHECK(json_str_eq(r.json, "/error/providerMessage", "invalid_grant"));
+  CHECK(json_at(r.json, "/error/platformMessage") != NULL);
+  {
+    char *rid = json_str(r.json, "/error/requestId");
+    CHECK_MSG(rid && strlen(rid) == 24, "requestId %s", rid ? rid : "(none)");
+    free(rid);
+  }
+  oc_call_free(&r);
+  free(request);
+  free(code);
+
+  /* Through the instance. */
+  request = fmt("{\"method\":\"GET\",\"path\":\"/hubs/ecommerce/orders\",\"query\":{\"pageSize\":\"2\"},"
+                "\"elementToken\":\"%s\",\"headers\":{\"Accept\":\"application/json\"}}",
+                token ? token : "");
+  r = CALL(oc_request, client, request, RESULT_PLAIN);
+  free(request);
+  CHECK_STATUS(r.status, OC_OK);
+  CHECK(json_int(r.json, "/status", &got) && got == 200);
+  CHECK_MSG(json_len(r.json, "/body") == 2, "two orders: %s", r.json);
+  CHECK(json_at(r.json, "/headers") != NULL && *json_at(r.json, "/headers") == '{');
+  CHECK_MSG(json_at(r.json, "/headers/elements-request-id") != NULL, "lower-case headers: %s",
+            r.json);
+  oc_call_free(&r);
+  last = journal_last();
+  CHECK(json_str_eq(last, "/path", "/elements/api-v2/hubs/ecommerce/orders"));
+  CHECK(json_str_eq(last, "/headers/authorization", "User, Organization, Element"));
+  CHECK(json_str_eq(last, "/headers/accept", "application/json"));
+  CHECK_MSG(strstr(last, "[\"pageSize\",\"2\"]") != NULL, "query: %s", last);
+  free(last);
+  request = fmt("{\"method\":\"post\",\"path\":\"/hubs/ecommerce/orders\",\"body\":{\"total\":5},"
+                "\"elementToken\":\"%s\"}",
+                token ? token : "");
+  r = CALL(oc_request, client, request, RESULT_PLAIN);
+  free(request);
+  CHECK_STATUS(r.status, OC_OK);
+  CHECK(json_int(r.json, "/body/total", &got) && got == 5);
+  oc_call_free(&r);
+  last = journal_last();
+  CHECK(json_str_eq(last, "/method", "POST"));
+  {
+    char *type = json_str(last, "/headers/content-type");
+    CHECK_MSG(type && strncmp(type, "application/json", 16) == 0, "POST with a JSON body: %s", last);
+    CHECK(json_str_eq(last, "/body", "{\"total\":5}"));
+    free(type);
+  }
+  free(last);
+  /* Without the token, the hub refuses: 401. */
+  r = CALL(oc_request, client, "{\"method\":\"GET\",\"path\":\"/hubs/ecommerce/orders\"}",
+           RESULT_PLAIN);
+  CHECK_STATUS(r.status, OC_ERR_API);
+  CHECK_API_STATUS(r, 401);
+  oc_call_free(&r);
+
+  /* get */
+  request = fmt("{\"id\":%lld,\"futureMember\":[1,2]}", id);
+  r = CALL(oc_get_instance, client, request, RESULT_INSTANCE);
+  free(request);
+  CHECK_STATUS(r.status, OC_OK);
+  CHECK(json_int(r.json, "/id", &got) && got == id);
+  CHECK(token && json_str_eq(r.json, "/token", token));
+  CHECK(json_str_eq(r.json, "/name", "flow-instance"));
+  oc_call_free(&r);
+
+  /* list */
+  r = CALL(oc_list_instances, client, "{}", RESULT_INSTANCE);
+  CHECK_STATUS(r.status, OC_OK);
+  CHECK(has_instance(r.json, id));
+  CHECK(json_is(r.json, "/nextPage", "null"));
+  oc_call_free(&r);
+  r = CALL(oc_list_instances, client, "{\"tags\":[\"flow\",\"t\"]}", RESULT_INSTANCE);
+  CHECK_STATUS(r.status, OC_OK);
+  CHECK(json_len(r.json, "/instances") == 1 && has_instance(r.json, id));
+  oc_call_free(&r);
+  r = CALL(oc_list_instances, client, "{\"searchText\":\"FLOW-inst\"}", RESULT_INSTANCE);
+  CHECK_STATUS(r.status, OC_OK);
+  CHECK(json_len(r.json, "/instances") == 1 && has_instance(r.json, id));
+  oc_call_free(&r);
+  r = CALL(oc_list_instances, client, "{\"searchText\":\"zzz-matches-nothing\"}", RESULT_INSTANCE);
+  CHECK_STATUS(r.status, OC_OK);
+  CHECK_MSG(json_len(r.json, "/instances") == 0, "empty list: %s", r.json ? r.json : "");
+  CHECK(json_is(r.json, "/nextPage", "null"));
+  oc_call_free(&r);
+  r = CALL(oc_list_instances, client, "{\"tags\":[\"no-such-tag\"]}", RESULT_INSTANCE);
+  CHECK_STATUS(r.status, OC_OK);
+  CHECK(json_len(r.json, "/instances") == 0);
+  oc_call_free(&r);
+
+  /* Paging over several instances. */
+  for (i = 0; i < 3; i++) {
+    char *name = fmt("page-%d", i);
+    char *page_token = NULL;
+    page_ids[i] = create_instance(client, name, "[\"page\"]", &page_token);
+    free(page_token);
+    free(name);
+  }
+  r = CALL(oc_list_instances, client, "{\"tags\":[\"page\"],\"pageSize\":2}", RESULT_INSTANCE);
+  CHECK_STATUS(r.status, OC_OK);
+  CHECK(json_len(r.json, "/instances") == 2);
+  {
+    char *next = json_str(r.json, "/nextPage");
+    int seen = 0;
+    CHECK_MSG(next != NULL, "nextPage after a full page: %s", r.json ? r.json : "");
+    for (i = 0; i < 3; i++) seen += has_instance(r.json, page_ids[i]);
+    if (next != NULL) {
+      request = fmt("{\"tags\":[\"page\"],\"pageSize\":2,\"nextPage\":\"%s\"}", next);
+      r2 = CALL(oc_list_instances, client, request, RESULT_INSTANCE);
+      free(request);
+      CHECK_STATUS(r2.status, OC_OK);
+      CHECK(json_len(r2.json, "/instances") == 1);
+      CHECK(json_is(r2.json, "/nextPage", "null"));
+      for (i = 0; i < 3; i++) seen += has_instance(r2.json, page_ids[i]);
+      oc_call_free(&r2);
+    }
+    CHECK_MSG(seen == 3, "the pages hold the 3 instances once each (%d)", seen);
+    free(next);
+  }
+  oc_call_free(&r);
+  last = journal_last();
+  CHECK_MSG(strstr(last, "[\"tags[]\",\"page\"]") && strstr(last, "[\"pageSize\",\"2\"]"),
+            "list query: %s", last);
+  free(last);
+
+  /* update: PUT, PATCH, and re-authentication keeping the id. */
+  request = fmt("{\"id\":%lld,\"instance\":{\"name\":\"renamed\",\"tags\":[\"flow\",\"t2\"]}}", id);
+  r = CALL(oc_update_instance, client, request, RESULT_INSTANCE);
+  free(request);
+  CHECK_STATUS(r.status, OC_OK);
+  CHECK(json_int(r.json, "/id", &got) && got == id);
+  CHECK(json_str_eq(r.json, "/name", "renamed"));
+  CHECK(json_array_has_str(r.json, "/tags", "t2"));
+  oc_call_free(&r);
+  last = journal_last();
+  CHECK(json_str_eq(last, "/method", "PUT"));
+  free(last);
+  request = fmt("{\"id\":%lld,\"partial\":true,\"instance\":{\"name\":\"patched\"}}", id);
+  r = CALL(oc_update_instance, client, request, RESULT_INSTANCE);
+  free(request);
+  CHECK_STATUS(r.status, OC_OK);
+  CHECK(json_str_eq(r.json, "/name", "patched"));
+  CHECK(json_array_has_str(r.json, "/tags", "t2"));
+  oc_call_free(&r);
+  last = journal_last();
+  CHECK(json_str_eq(last, "/method", "PATCH"));
+  free(last);
+  code = fresh_code(client);
+  request = fmt("{\"id\":%lld,\"instance\":{\"providerData\":{\"code\":\"%s\"},"
+                "\"configuration\":{\"oauth.callback.url\":\"%s\",\"oauth.api.key\":\"%s\","
+                "\"oauth.api.secret\":\"%s\"}}}",
+                id, code, CALLBACK, API_KEY, API_SECRET);
+  r = CALL(oc_update_instance, client, request, RESULT_INSTANCE);
+  CHECK_STATUS(r.status, OC_OK);
+  CHECK(json_int(r.json, "/id", &got) && got == id);
+  CHECK(token && json_str_eq(r.json, "/token", token));
+  oc_call_free(&r);
+  /* The same code again: the platform refuses it (and the PUT is not retried). */
+  r = CALL(oc_update_instance, client, request, RESULT_PLAIN);
+  CHECK_STATUS(r.status, OC_ERR_API);
+  CHECK_API_STATUS(r, 400);
+  oc_call_free(&r);
+  free(request);
+  free(code);
+
+  /* A disabled instance gets 403 on hub calls. */
+  request = fmt("{\"method\":\"DELETE\",\"path\":\"/instances/%lld/enabled\"}", page_ids[0]);
+  r = CALL(oc_request, client, request, RESULT_INSTANCE);
+  free(request);
+  CHECK_STATUS(r.status, OC_OK);
+  CHECK(json_is(r.json, "/body/disabled", "true"));
+  oc_call_free(&r);
+  {
+    long long pid = page_ids[0];
+    request = fmt("{\"id\":%lld}", pid);
+    r = CALL(oc_get_instance, client, request, RESULT_INSTANCE);
+    free(request);
+    CHECK_STATUS(r.status, OC_OK);
+    state = json_str(r.json, "/token");
+    oc_call_free(&r);
+    request = fmt("{\"method\":\"GET\",\"path\":\"/hubs/ecommerce/orders\",\"elementToken\":\"%s\"}",
+                  state ? state : "");
+    r = CALL(oc_request, client, request, RESULT_PLAIN);
+    free(request);
+    CHECK_STATUS(r.status, OC_ERR_API);
+    CHECK_API_STATUS(r, 403);
+    oc_call_free(&r);
+    free(state);
+  }
+
+  /* delete, then the instance is gone. */
+  request = fmt("{\"id\":%lld}", id);
+  r = CALL(oc_delete_instance, client, request, RESULT_PLAIN);
+  CHECK_STATUS(r.status, OC_OK);
+  CHECK(json_int(r.json, "/id", &got) && got == id);
+  CHECK(json_is(r.json, "/deleted", "true"));
+  oc_call_free(&r);
+  r = CALL(oc_get_instance, client, request, RESULT_PLAIN);
+  CHECK_STATUS(r.status, OC_ERR_API);
+  CHECK_API_STATUS(r, 404);
+  oc_call_free(&r);
+  r = CALL(oc_delete_instance, client, request, RESULT_PLAIN);
+  CHECK_STATUS(r.status, OC_ERR_API);
+  CHECK_API_STATUS(r, 404);
+  oc_call_free(&r);
+  free(request);
+  request = fmt("{\"method\":\"GET\",\"path\":\"/hubs/ecommerce/orders\",\"elementToken\":\"%s\"}",
+                token ? token : "");
+  r = CALL(oc_request, client, request, RESULT_PLAIN);
+  free(request);
+  CHECK_STATUS(r.status, OC_ERR_API);
+  CHECK_API_STATUS(r, 401);
+  oc_call_free(&r);
+  /* An id never issued. */
+  r = CALL(oc_get_instance, client, "{\"id\":1}", RESULT_PLAIN);
+  CHECK_STATUS(r.status, OC_ERR_API);
+  CHECK_API_STATUS(r, 404);
+  oc_call_free(&r);
+
+  free(token);
+  oc_client_free(client);
+}
+
+/* ---- OAuth errors through the provider -------------------------------------------------------------------- */
+
+static void test_oauth_errors(void) {
+  oc_client *client = emu_client("");
+  char *location, *url, *request;
+  oc_call r;
+  test_section("OC_ERR_OAUTH_DENIED and OC_ERR_STATE_MISMATCH from the provider's redirect");
+  emu_reset();
+  location = consent(client, "deny-state", 1);
+  url = json_quote(location ? location : "");
+  CHECK_MSG(location && strstr(location, "error=access_denied"), "Location %s",
+            location ? location : "");
+  request = fmt("{\"url\":%s,\"expectedState\":\"deny-state\"}", url);
+  r = CALLP(oc_parse_callback, request, RESULT_PLAIN);
+  CHECK_STATUS(r.status, OC_ERR_OAUTH_DENIED);
+  CHECK(json_str_eq(r.json, "/error/oauthError", "access_denied"));
+  CHECK(json_at(r.json, "/error/oauthErrorDescription") != NULL);
+  oc_call_free(&r);
+  free(request);
+  free(url);
+  free(location);
+
+  location = consent(client, "real-state", 0);
+  url = json_quote(location ? location : "");
+  request = fmt("{\"url\":%s,\"expectedState\":\"forged-state\"}", url);
+  r = CALLP(oc_parse_callback, request, RESULT_PLAIN);
+  CHECK_STATUS(r.status, OC_ERR_STATE_MISMATCH);
+  oc_call_free(&r);
+  free(request);
+  free(url);
+  {
+    /* The code in that redirect must not leak from the error document. */
+    const char *c = location ? strstr(location, "code=") : NULL;
+    if (c) {
+      char *code = strndup(c + 5, strcspn(c + 5, "&"));
+      secret_add(code, SECRET_CODE);
+      free(code);
+    }
+  }
+  free(location);
+  oc_client_free(client);
+}
+
+/* ---- API errors, retries, timeouts, transport, decode, outcome unknown -------------------------------------- */
+
+static void test_api_errors(void) {
+  oc_client *client = emu_client("");
+  char *code, *request;
+  int before;
+  long long id;
+  oc_call r;
+  test_section("OC_ERR_API: a 503 on POST is not retried");
+  emu_reset();
+  code = fresh_code(client);
+  request = create_body(code, "after-503", "[\"after503\"]");
+  emu_fault("{\"method\":\"POST\",\"pathPrefix\":\"/elements/api-v2/instances\",\"count\":1,"
+            "\"status\":503,\"retryAfter\":1}");
+  before = emu_count_requests("POST", "/elements/api-v2/instances");
+  r = CALL(oc_create_instance, client, request, RESULT_PLAIN);
+  CHECK_STATUS(r.status, OC_ERR_API);
+  CHECK_API_STATUS(r, 503);
+  CHECK(json_at(r.json, "/error/requestId") != NULL);
+  CHECK(json_at(r.json, "/error/platformMessage") != NULL);
+  oc_call_free(&r);
+  CHECK_MSG(emu_count_requests("POST", "/elements/api-v2/instances") - before == 1,
+            "a POST answered 503 was sent %d times",
+            emu_count_requests("POST", "/elements/api-v2/instances") - before);
+  emu_clear_faults();
+  /* The fault answered without processing: the code is still good. */
+  r = CALL(oc_create_instance, client, request, RESULT_INSTANCE);
+  CHECK_STATUS(r.status, OC_OK);
+  CHECK(json_int(r.json, "/id", &id));
+  oc_call_free(&r);
+  free(request);
+  free(code);
+
+  test_section("retries: GET with 503 x2 succeeds after 3 attempts; x3 fails; maxRetries 0");
+  {
+    char *path = fmt("/elements/api-v2/instances/%lld", id);
+    char *fault = fmt("{\"method\":\"GET\",\"pathPrefix\":\"%s\",\"count\":2,\"status\":503}", path);
+    oc_client *no_retry = emu_client(",\"maxRetries\":0");
+    long long t0;
+    request = fmt("{\"id\":%lld}", id);
+    emu_fault(fault);
+    before = emu_count_requests("GET", path);
+    t0 = now_ms();
+    r = CALL(oc_get_instance, client, request, RESULT_INSTANCE);
+    printf("   two retries took %lld ms\n", now_ms() - t0);
+    CHECK_STATUS(r.status, OC_OK);
+    oc_call_free(&r);
+    CHECK_MSG(emu_count_requests("GET", path) - before == 3, "GETs sent: %d, want 3",
+              emu_count_requests("GET", path) - before);
+    free(fault);
+    fault = fmt("{\"method\":\"GET\",\"pathPrefix\":\"%s\",\"count\":3,\"status\":503,\"retryAfter\":0}",
+                path);
+    emu_fault(fault);
+    before = emu_count_requests("GET", path);
+    r = CALL(oc_get_instance, client, request, RESULT_PLAIN);
+    CHECK_STATUS(r.status, OC_ERR_API);
+    CHECK_API_STATUS(r, 503);
+    oc_call_free(&r);
+    CHECK_MSG(emu_count_requests("GET", path) - before == 3, "GETs sent: %d, want 3 (1 + maxRetries 2)",
+              emu_count_requests("GET", path) - before);
+    emu_clear_faults();
+    free(fault);
+    fault = fmt("{\"method\":\"GET\",\"pathPrefix\":\"%s\",\"count\":1,\"status\":502}", path);
+    emu_fault(fault);
+    before = emu_count_requests("GET", path);
+    r = CALL(oc_get_instance, no_retry, request, RESULT_PLAIN);
+    CHECK_STATUS(r.status, OC_ERR_API);
+    CHECK_API_STATUS(r, 502);
+    oc_call_free(&r);
+    CHECK(emu_count_requests("GET", path) - before == 1);
+    emu_clear_faults();
+    free(fault);
+    free(path);
+    free(request);
+    oc_client_free(no_retry);
+  }
+
+  test_section("OC_ERR_TIMEOUT: a delayed GET beyond timeoutMs 300");
+  {
+    oc_client *quick = emu_client(",\"timeoutMs\":300");
+    long long t0, elapsed;
+    char *new_code;
+    request = fmt("{\"id\":%lld}", id);
+    emu_fault("{\"method\":\"GET\",\"pathPrefix\":\"/elements/api-v2/instances\",\"count\":3,"
+              "\"delayMs\":2000}");
+    t0 = now_ms();
+    r = CALL(oc_get_instance, quick, request, RESULT_PLAIN);
+    elapsed = now_ms() - t0;
+    printf("   timed out after %lld ms\n", elapsed);
+    CHECK_STATUS(r.status, OC_ERR_TIMEOUT);
+    CHECK_MSG(elapsed < 1500, "the timeout of 300 ms took %lld ms", elapsed);
+    oc_call_free(&r);
+    emu_clear_faults();
+    r = CALL(oc_get_instance, quick, request, RESULT_INSTANCE);
+    CHECK_STATUS(r.status, OC_OK); /* the client is still good */
+    oc_call_free(&r);
+    free(request);
+
+    /* A POST that times out after it was sent: the outcome is unknown. */
+    new_code = fresh_code(client);
+    request = create_body(new_code, "slow-create", "[\"slow\"]");
+    emu_fault("{\"method\":\"POST\",\"pathPrefix\":\"/elements/api-v2/instances\",\"count\":1,"
+              "\"delayMs\":2000}");
+    before = emu_count_requests("POST", "/elements/api-v2/instances");
+    t0 = now_ms();
+    r = CALL(oc_create_instance, quick, request, RESULT_PLAIN);
+    elapsed = now_ms() - t0;
+    CHECK_STATUS(r.status, OC_ERR_OUTCOME_UNKNOWN);
+    CHECK_MSG(elapsed < 1500, "the timeout of 300 ms took %lld ms", elapsed);
+    oc_call_free(&r);
+    CHECK(emu_count_requests("POST", "/elements/api-v2/instances") - before == 1);
+    emu_clear_faults();
+    free(request);
+    free(new_code);
+    oc_client_free(quick);
+  }
+
+  test_section("OC_ERR_TRANSPORT: nothing listens");
+  {
+    int port = unused_port();
+    char *config = fmt("{\"baseUrl\":\"http://127.0.0.1:%d/elements/api-v2\",\"userSecret\":\"%s\","
+                       "\"organizationSecret\":\"%s\"}",
+                       port, USER_SECRET, ORG_SECRET);
+    oc_client *nowhere = client_new_checked(config);
+    char *oauth = oauth_request("transport-state");
+    r = CALL(oc_get_instance, nowhere, "{\"id\":1}", RESULT_PLAIN);
+    CHECK_STATUS(r.status, OC_ERR_TRANSPORT);
+    oc_call_free(&r);
+    r = CALL(oc_oauth_url, nowhere, oauth, RESULT_PLAIN);
+    CHECK_STATUS(r.status, OC_ERR_TRANSPORT);
+    oc_call_free(&r);
+    /* Never sent, so a POST is a plain transport error, not an unknown outcome. */
+    request = create_body("codeSECRETunsent1", "nowhere", "[]");
+    r = CALL(oc_create_instance, nowhere, request, RESULT_PLAIN);
+    CHECK_STATUS(r.status, OC_ERR_TRANSPORT);
+    oc_call_free(&r);
+    free(request);
+    free(oauth);
+    free(config);
+    oc_client_free(nowhere);
+  }
+
+  test_section("OC_ERR_DECODE: HTML on a 2xx; a body over maxResponseBytes");
+  {
+    oc_client *small = emu_client(",\"maxResponseBytes\":65536");
+    char *path = fmt("/elements/api-v2/instances/%lld", id);
+    char *fault = fmt("{\"method\":\"GET\",\"pathPrefix\":\"%s\",\"count\":1,\"nonJson\":true}", path);
+    char *oauth = oauth_request("decode-state");
+    request = fmt("{\"id\":%lld}", id);
+    emu_fault(fault);
+    r = CALL(oc_get_instance, client, request, RESULT_PLAIN);
+    CHECK_STATUS(r.status, OC_ERR_DECODE);
+    oc_call_free(&r);
+    free(fault);
+    fault = fmt("{\"method\":\"GET\",\"pathPrefix\":\"%s\",\"count\":1,\"oversizedMb\":1}", path);
+    emu_fault(fault);
+    r = CALL(oc_get_instance, small, request, RESULT_PLAIN);
+    CHECK_STATUS(r.status, OC_ERR_DECODE);
+    oc_call_free(&r);
+    emu_clear_faults();
+    r = CALL(oc_get_instance, small, request, RESULT_INSTANCE);
+    CHECK_STATUS(r.status, OC_OK); /* a small body still fits */
+    oc_call_free(&r);
+    /* oauth/url answering 2xx without a string oauthUrl. */
+    emu_fault("{\"method\":\"GET\",\"pathPrefix\":\"/elements/api-v2/elements/\",\"count\":1,"
+              "\"nonJson\":true}");
+    r = CALL(oc_oauth_url, client, oauth, RESULT_PLAIN);
+    CHECK_STATUS(r.status, OC_ERR_DECODE);
+    oc_call_free(&r);
+    /* oc_request passes a non-JSON body on as a string. */
+    emu_fault("{\"method\":\"GET\",\"pathPrefix\":\"/elements/api-v2/hubs/\",\"count\":1,"
+              "\"nonJson\":true}");
+    r = CALL(oc_request, client, "{\"method\":\"GET\",\"path\":\"/hubs/ecommerce/orders\"}",
+             RESULT_PLAIN);
+    CHECK_STATUS(r.status, OC_OK);
+    {
+      char *body = json_str(r.json, "/body");
+      CHECK_MSG(body && strstr(body, "<html>"), "non-JSON body as a string: %s", r.json ? r.json : "");
+      free(body);
+    }
+    oc_call_free(&r);
+    emu_clear_faults();
+    free(oauth);
+    free(fault);
+    free(path);
+    free(request);
+    oc_client_free(small);
+  }
+
+  test_section("OC_ERR_OUTCOME_UNKNOWN: connection dropped after POST /instances");
+  {
+    char *new_code = fresh_code(client);
+    request = create_body(new_code, "dropped", "[\"dropped\"]");
+    emu_fault("{\"method\":\"POST\",\"pathPrefix\":\"/elements/api-v2/instances\",\"count\":1,"
+              "\"drop\":\"before_response\"}");
+    before = emu_count_requests("POST", "/elements/api-v2/instances");
+    r = CALL(oc_create_instance, client, request, RESULT_PLAIN);
+    CHECK_STATUS(r.status, OC_ERR_OUTCOME_UNKNOWN);
+    oc_call_free(&r);
+    CHECK_MSG(emu_count_requests("POST", "/elements/api-v2/instances") - before == 1,
+              "the dropped POST was sent %d times",
+              emu_count_requests("POST", "/elements/api-v2/instances") - before);
+    emu_clear_faults();
+    /* It did take effect. */
+    r = CALL(oc_list_instances, client, "{\"tags\":[\"dropped\"]}", RESULT_INSTANCE);
+    CHECK_STATUS(r.status, OC_OK);
+    CHECK(json_len(r.json, "/instances") == 1);
+    oc_call_free(&r);
+    /* A connection dropped on a GET is retried and succeeds. */
+    {
+      char *path = fmt("/elements/api-v2/instances/%lld", id);
+      char *fault = fmt("{\"method\":\"GET\",\"pathPrefix\":\"%s\",\"count\":1,"
+                        "\"drop\":\"before_response\"}", path);
+      char *get = fmt("{\"id\":%lld}", id);
+      emu_fault(fault);
+      r = CALL(oc_get_instance, client, get, RESULT_INSTANCE);
+      CHECK_STATUS(r.status, OC_OK);
+      oc_call_free(&r);
+      emu_clear_faults();
+      free(get);
+      free(fault);
+      free(path);
+    }
+    free(request);
+    free(new_code);
+  }
+  oc_client_free(client);
+}
+
+/* ---- oc_await_callback ---------------------------------------------------------------------------------- */
+
+struct browser {
+  int port;
+  const char *redirect; /* path and query */
+  int favicon_status;
+  int redirect_status;
+  char *page;
+};
+
+static void *browser_main(void *arg) {
+  struct browser *b = (struct browser *)arg;
+  http_response resp;
+  long long deadline = now_ms() + 5000;
+  sleep_ms(200);
+  /* The listener may not be up yet: retry the connection. */
+  while (http_request(b->port, "GET", "/favicon.ico", NULL, &resp) != 0 && now_ms() < deadline)
+    sleep_ms(20);
+  b->favicon_status = resp.status;
+  http_response_free(&resp);
+  if (http_request(b->port, "GET", b->redirect, NULL, &resp) == 0) {
+    b->redirect_status = resp.status;
+    b->page = resp.body;
+    resp.body = NULL;
+  }
+  http_response_free(&resp);
+  return NULL;
+}
+
+static void test_await_callback(void) {
+  struct browser b;
+  pthread_t thread;
+  char *request;
+  oc_call r;
+  long long t0, elapsed;
+  int port;
+  test_section("oc_await_callback");
+
+  port = unused_port();
+  memset(&b, 0, sizeof b);
+  b.port = port;
+  b.redirect = "/cb?code=x&state=s";
+  request = fmt("{\"callbackUrl\":\"http://127.0.0.1:%d/cb\",\"expectedState\":\"s\",\"timeoutMs\":10000}",
+                port);
+  CHECK(pthread_create(&thread, NULL, browser_main, &b) == 0);
+  r = CALLP(oc_await_callback, request, RESULT_CALLBACK);
+  pthread_join(thread, NULL);
+  CHECK_STATUS(r.status, OC_OK);
+  CHECK(json_str_eq(r.json, "/code", "x"));
+  CHECK(json_str_eq(r.json, "/state", "s"));
+  CHECK(json_str_eq(r.json, "/params/code", "x"));
+  CHECK_MSG(b.favicon_status == 404, "/favicon.ico answered %d, want 404", b.favicon_status);
+  CHECK_MSG(b.redirect_status == 200, "the redirect answered %d", b.redirect_status);
+  CHECK_MSG(b.page && strlen(b.page) > 0, "a page for the browser");
+  free(b.page);
+  oc_call_free(&r);
+  free(request);
+
+  /* A denial through the listener. */
+  port = unused_port();
+  memset(&b, 0, sizeof b);
+  b.port = port;
+  b.redirect = "/cb?error=access_denied&error_description=no&state=s";
+  request = fmt("{\"callbackUrl\":\"http://127.0.0.1:%d/cb\",\"expectedState\":\"s\",\"timeoutMs\":10000}",
+                port);
+  CHECK(pthread_create(&thread, NULL, browser_main, &b) == 0);
+  r = CALLP(oc_await_callback, request, RESULT_PLAIN);
+  pthread_join(thread, NULL);
+  CHECK_STATUS(r.status, OC_ERR_OAUTH_DENIED);
+  CHECK(json_str_eq(r.json, "/error/oauthError", "access_denied"));
+  CHECK_MSG(b.favicon_status == 404, "/favicon.ico answered %d, want 404", b.favicon_status);
+  CHECK_MSG(b.redirect_status != 0 && b.page != NULL, "the browser got an answer");
+  free(b.page);
+  oc_call_free(&r);
+  free(request);
+
+  /* Nobody comes. */
+  request = fmt("{\"callbackUrl\":\"http://127.0.0.1:%d/cb\",\"timeoutMs\":300}", unused_port());
+  t0 = now_ms();
+  r = CALLP(oc_await_callback, request, RESULT_PLAIN);
+  elapsed = now_ms() - t0;
+  CHECK_STATUS(r.status, OC_ERR_TIMEOUT);
+  CHECK_MSG(elapsed >= 250 && elapsed < 2000, "await timeout of 300 ms took %lld ms", elapsed);
+  oc_call_free(&r);
+  free(request);
+
+  r = CALLP(oc_await_callback, "{\"callbackUrl\":\"http://example.com:8765/cb\",\"timeoutMs\":300}",
+            RESULT_PLAIN);
+  CHECK_STATUS(r.status, OC_ERR_VALIDATION);
+  oc_call_free(&r);
+  r = CALLP(oc_await_callback, "{\"timeoutMs\":300}", RESULT_PLAIN);
+  CHECK_STATUS(r.status, OC_ERR_VALIDATION);
+  CHECK_MISSING(r, "/callbackUrl");
+  oc_call_free(&r);
+}
+
+int main(void) {
+  secret_add(USER_SECRET, SECRET_ALWAYS);
+  secret_add(ORG_SECRET, SECRET_ALWAYS);
+  secret_add(API_SECRET, SECRET_ALWAYS);
+  test_static();
+  test_parse_callback();
+  emu_start();
+  test_client_new();
+  test_invalid_argument();
+  test_validation();
+  test_flow();
+  test_oauth_errors();
+  test_api_errors();
+  test_await_callback();
+  /* OC_ERR_INTERNAL is not reachable from C: only a panic inside the library returns it and no
+   * input reaches one without a test hook; the panic boundary of every export is tested in Rust. */
+  return test_summary();
+}

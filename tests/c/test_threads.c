@@ -1,0 +1,145 @@
+/*
+ * One oc_client shared by 8 threads making 50 mixed calls each (get, list, request through
+ * the instance, parse_callback), every result checked; then oc_parse_callback hammered from
+ * 8 threads. Errors are in-band, so each thread must see exactly its own results.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE 1
+#endif
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "support.h"
+
+#define THREADS 8
+#define CALLS 50
+#define PARSES 300
+
+static oc_client *g_client;
+static long long g_id;
+static char *g_token;
+
+struct worker {
+  int index;
+  int ok_calls;
+};
+
+static void *mixed_calls(void *arg) {
+  struct worker *w = (struct worker *)arg;
+  int i;
+  for (i = 0; i < CALLS; i++) {
+    char *request = NULL;
+    oc_call r;
+    long long got = -1;
+    int ok = 0;
+    switch ((w->index + i) % 4) {
+      case 0:
+        request = fmt("{\"id\":%lld}", g_id);
+        r = CALL(oc_get_instance, g_client, request, RESULT_INSTANCE);
+        ok = CHECK_STATUS(r.status, OC_OK) && CHECK(json_int(r.json, "/id", &got) && got == g_id) &&
+             CHECK(json_str_eq(r.json, "/token", g_token));
+        break;
+      case 1:
+        request = fmt("{\"tags\":[\"threads\"],\"pageSize\":%d}", 1 + i % 3);
+        r = CALL(oc_list_instances, g_client, request, RESULT_INSTANCE);
+        ok = CHECK_STATUS(r.status, OC_OK) && CHECK(json_len(r.json, "/instances") == 1) &&
+             CHECK(has_instance(r.json, g_id));
+        break;
+      case 2: {
+        int size = 1 + (w->index * CALLS + i) % 7;
+        request = fmt("{\"method\":\"GET\",\"path\":\"/hubs/ecommerce/orders\","
+                      "\"query\":{\"pageSize\":\"%d\"},\"elementToken\":\"%s\"}",
+                      size, g_token);
+        r = CALL(oc_request, g_client, request, RESULT_PLAIN);
+        ok = CHECK_STATUS(r.status, OC_OK) && CHECK(json_int(r.json, "/status", &got) && got == 200) &&
+             CHECK_MSG(json_len(r.json, "/body") == size, "thread %d: %d orders, want %d", w->index,
+                       json_len(r.json, "/body"), size);
+        break;
+      }
+      default: {
+        char *code = fmt("code-%d-%d", w->index, i);
+        char *state = fmt("state-%d-%d", w->index, i);
+        request = fmt("{\"url\":\"http://127.0.0.1:9/cb?code=%s&state=%s\",\"expectedState\":\"%s\"}",
+                      code, state, state);
+        r = CALLP(oc_parse_callback, request, RESULT_CALLBACK);
+        ok = CHECK_STATUS(r.status, OC_OK) && CHECK(json_str_eq(r.json, "/code", code)) &&
+             CHECK(json_str_eq(r.json, "/state", state));
+        free(code);
+        free(state);
+        break;
+      }
+    }
+    if (ok) w->ok_calls++;
+    oc_call_free(&r);
+    free(request);
+  }
+  return NULL;
+}
+
+static void *parse_hammer(void *arg) {
+  struct worker *w = (struct worker *)arg;
+  int i;
+  for (i = 0; i < PARSES; i++) {
+    char *request;
+    oc_call r;
+    int mismatch = i % 10 == 0;
+    char *code = fmt("c%d_%d", w->index, i);
+    request = fmt("{\"url\":\"?code=%s&state=t%d_%d&n=%d\",\"expectedState\":\"t%d_%d\"}", code,
+                  w->index, i, i, w->index, mismatch ? i + 1 : i);
+    r = CALLP(oc_parse_callback, request, mismatch ? RESULT_PLAIN : RESULT_CALLBACK);
+    if (mismatch) {
+      if (CHECK_STATUS(r.status, OC_ERR_STATE_MISMATCH)) w->ok_calls++;
+    } else if (CHECK_STATUS(r.status, OC_OK) && CHECK(json_str_eq(r.json, "/code", code))) {
+      w->ok_calls++;
+    }
+    oc_call_free(&r);
+    free(request);
+    free(code);
+  }
+  return NULL;
+}
+
+static void run_threads(void *(*body)(void *), int per_thread, const char *what) {
+  pthread_t threads[THREADS];
+  struct worker workers[THREADS];
+  int i, total = 0;
+  long long t0 = now_ms();
+  for (i = 0; i < THREADS; i++) {
+    workers[i].index = i;
+    workers[i].ok_calls = 0;
+    CHECK(pthread_create(&threads[i], NULL, body, &workers[i]) == 0);
+  }
+  for (i = 0; i < THREADS; i++) {
+    pthread_join(threads[i], NULL);
+    total += workers[i].ok_calls;
+  }
+  printf("   %s: %d of %d calls right in %lld ms\n", what, total, THREADS * per_thread,
+         now_ms() - t0);
+  CHECK_MSG(total == THREADS * per_thread, "%s: %d of %d calls right", what, total,
+            THREADS * per_thread);
+}
+
+int main(void) {
+  secret_add(USER_SECRET, SECRET_ALWAYS);
+  secret_add(ORG_SECRET, SECRET_ALWAYS);
+  secret_add(API_SECRET, SECRET_ALWAYS);
+  emu_start();
+  g_client = emu_client("");
+  test_section("8 threads x 50 mixed calls on one client");
+  g_id = create_instance(g_client, "threads-instance", "[\"threads\"]", &g_token);
+  if (g_id == 0 || g_token == NULL) {
+    CHECK_MSG(0, "no instance to share");
+    oc_client_free(g_client);
+    free(g_token);
+    return test_summary();
+  }
+  run_threads(mixed_calls, CALLS, "mixed calls");
+  test_section("oc_parse_callback from 8 threads");
+  run_threads(parse_hammer, PARSES, "parse_callback");
+  oc_client_free(g_client);
+  free(g_token);
+  return test_summary();
+}

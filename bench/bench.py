@@ -1,0 +1,154 @@
+"""The Python side of the performance benchmark (bench/run runs it; not a test).
+
+    python bench.py URL N ROUNDS NOIO_N
+
+Pairs the package's ``Client.get_instance(1)`` with ``requests.Session().get(...).json()``,
+``httpx.Client().get(...).json()`` and ``http.client.HTTPConnection`` (kept alive) with
+``json.loads``: each pair times N calls of each side, alternating which goes first, and the
+ratio other/ours of every pair is kept. Also ``openconnectors.parse_callback`` per call.
+Every figure is printed as one tab-separated row: section, figure, value, detail.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import statistics
+import sys
+import time
+import urllib.parse
+from typing import Callable
+
+import httpx
+import requests
+
+import openconnectors
+
+USER_SECRET = "u"
+ORG_SECRET = "o"
+CALLBACK_URL = (
+    "http://127.0.0.1:8765/auth?code=QvyQg1FWfXKztkr1LYDCyAtB7How05kc"
+    "&state=OFGF74i9-YSVQhxq5UgRoJzM8ljBO8ssnplSDOKFaXs&scope=full"
+)
+STATE = "OFGF74i9-YSVQhxq5UgRoJzM8ljBO8ssnplSDOKFaXs"
+
+
+def row(section: str, figure: str, value: str, detail: str) -> None:
+    print(f"{section}\t{figure}\t{value}\t{detail}", flush=True)
+
+
+def timed(call: Callable[[], object], n: int) -> float:
+    start = time.perf_counter()
+    for _ in range(n):
+        call()
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    base_url, n, rounds, noio_n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+    url = f"{base_url}/instances/1"
+    user_agent = f"openconnectors/{openconnectors.__version__}"
+    # Exactly the headers the library sends (besides Host).
+    headers = {
+        "User-Agent": user_agent,
+        "Accept": "application/json",
+        "Authorization": f"User {USER_SECRET}, Organization {ORG_SECRET}",
+    }
+
+    client = openconnectors.Client(
+        base_url=base_url, user_secret=USER_SECRET, organization_secret=ORG_SECRET
+    )
+
+    def ours() -> object:
+        return client.get_instance(1)
+
+    session = requests.Session()
+    session.headers.clear()
+    session.headers.update(headers)
+
+    def with_requests() -> object:
+        return session.get(url).json()
+
+    hx = httpx.Client(headers=headers)
+    for name in ("accept-encoding",):
+        if name in hx.headers:
+            del hx.headers[name]
+
+    def with_httpx() -> object:
+        return hx.get(url).json()
+
+    parts = urllib.parse.urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port)
+    target = parts.path
+
+    def with_http_client() -> object:
+        conn.request("GET", target, headers=headers)
+        return json.loads(conn.getresponse().read())
+
+    sides = [
+        ("requests", with_requests, "requests / ours (time ratio)"),
+        ("httpx", with_httpx, "httpx / ours (time ratio)"),
+        ("http.client", with_http_client, "http.client + json.loads / ours (time ratio)"),
+    ]
+    reference = ours()
+    for name, call, _ in sides:
+        if call() != reference:
+            raise SystemExit(f"bench.py: {name} returned another document than ours")
+    # Warm-up.
+    for call in [ours] + [s[1] for s in sides]:
+        timed(call, max(10, n // 10))
+
+    per_call_ours: list[float] = []
+    for name, call, figure in sides:
+        ratios = []
+        own: list[float] = []
+        other: list[float] = []
+        for r in range(rounds):
+            if r % 2 == 0:
+                t_ours = timed(ours, n)
+                t_other = timed(call, n)
+            else:
+                t_other = timed(call, n)
+                t_ours = timed(ours, n)
+            own.append(t_ours)
+            other.append(t_other)
+            ratios.append(t_other / t_ours)
+        per_call_ours.extend(own)
+        row(
+            "Python",
+            figure,
+            f"{statistics.median(ratios):.2f}",
+            f"min {min(ratios):.2f}, max {max(ratios):.2f} over {rounds} pairs; N={n}",
+        )
+        row(
+            "Python",
+            f"{name} per call (us)",
+            f"{statistics.median(other) / n * 1e6:.1f}",
+            "median over pairs",
+        )
+    row(
+        "Python",
+        "ours (Client.get_instance) per call (us)",
+        f"{statistics.median(per_call_ours) / n * 1e6:.1f}",
+        "median over all pairs",
+    )
+
+    def parse() -> object:
+        return openconnectors.parse_callback(CALLBACK_URL, expected_state=STATE)
+
+    timed(parse, max(10, noio_n // 10))
+    per = [timed(parse, noio_n) / noio_n * 1e6 for _ in range(rounds)]
+    row(
+        "No-I/O",
+        "openconnectors.parse_callback from Python (us/call)",
+        f"{statistics.median(per):.2f}",
+        f"min {min(per):.2f}, max {max(per):.2f} over {rounds} rounds of {noio_n} calls",
+    )
+    session.close()
+    hx.close()
+    conn.close()
+    client.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -143,7 +143,8 @@ fn run() -> Result<(), String> {
             callback_url: s.callback_url.clone(),
             ..OAuthUrlRequest::default()
         })
-        .map_err(|e| fail("step 1", e))?;
+        .map_err(|e| fail("step 1", e))?
+        .value();
     let oauth_url = step1["oauthUrl"].as_str().unwrap_or_default().to_owned();
     let state = step1["state"].as_str().unwrap_or_default().to_owned();
     println!("        oauthUrl: {oauth_url}");
@@ -187,7 +188,8 @@ fn run() -> Result<(), String> {
     };
     let instance = client
         .create_instance(&NewInstance(document))
-        .map_err(|e| fail("step 3", e))?;
+        .map_err(|e| fail("step 3", e))?
+        .value();
     let id = instance["id"].as_u64().unwrap_or_default();
     let token = instance["token"].as_str().unwrap_or_default().to_owned();
     println!(
@@ -213,7 +215,8 @@ fn run() -> Result<(), String> {
             element_token: Some(Secret::new(token)),
             headers: vec![],
         })
-        .map_err(|e| fail("the call", e))?;
+        .map_err(|e| fail("the call", e))?
+        .value();
     let items = answer["body"].as_array().map_or(0, Vec::len);
     println!("        {} with {items} {resource}", answer["status"]);
     if let Some(first) = answer["body"].get(0) {
@@ -224,7 +227,7 @@ fn run() -> Result<(), String> {
     let deleted = client
         .delete_instance(InstanceId(id))
         .map_err(|e| fail("the deletion", e))?;
-    println!("        {deleted}");
+    println!("        {}", deleted.as_str());
     println!("Done: the whole flow worked.");
     drop(s.emulator);
     Ok(())

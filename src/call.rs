@@ -3,6 +3,7 @@
 use crate::error::{Problems, Result};
 use crate::fields::{has_control, no_control, parse_object, Fields};
 use crate::http::{Auth, Call, Method};
+use crate::json::Json;
 use crate::secret::Secret;
 use crate::url::{decode_path, push_query};
 use crate::Client;
@@ -167,7 +168,7 @@ impl Client {
     /// Calls the connected service through an instance. The result is
     /// `{"status", "headers": {lower-case name: value}, "body": JSON, text or null}`;
     /// a non-2xx answer is `OC_ERR_API`.
-    pub fn request(&self, request: &ApiRequest) -> Result<Value> {
+    pub fn request(&self, request: &ApiRequest) -> Result<Json> {
         self.require_secrets()?;
         request.validate()?;
         let mut target = request.path.clone();

@@ -3,8 +3,9 @@
 
 use crate::error::{oc_status, Error, Problems, Result};
 use crate::fields::{parse_object, Fields};
+use crate::json::Json;
 use crate::url::{decode_form, is_loopback_host, HttpUrl};
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::time::{Duration, Instant};
@@ -33,14 +34,25 @@ impl std::fmt::Debug for Callback {
 }
 
 impl Callback {
-    /// The result document: `{"code", "state", "params": {name: value}}`.
-    pub fn to_value(&self) -> Value {
-        let params: Map<String, Value> = self
-            .params
-            .iter()
-            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
-            .collect();
-        json!({"code": self.code, "state": self.state, "params": params})
+    /// The result document: `{"code", "state", "params": {name: value}}` (a repeated
+    /// parameter keeps its first value).
+    pub fn to_json(&self) -> Json {
+        let mut params = Map::with_capacity(self.params.len());
+        for (k, v) in &self.params {
+            if !params.contains_key(k) {
+                params.insert(k.clone(), Value::String(v.clone()));
+            }
+        }
+        let state = self.state.as_deref().map_or(Value::Null, Value::from);
+        let mut text = String::with_capacity(64 + self.code.len() * 2);
+        text.push_str("{\"code\":");
+        text.push_str(&Value::from(self.code.as_str()).to_string());
+        text.push_str(",\"state\":");
+        text.push_str(&state.to_string());
+        text.push_str(",\"params\":");
+        text.push_str(&Value::Object(params).to_string());
+        text.push('}');
+        Json::from_valid(text)
     }
 }
 

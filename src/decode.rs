@@ -3,21 +3,17 @@
 
 use crate::error::{oc_status, Error, Result};
 use crate::http::{Method, Reply};
-use serde_json::{json, Map, Value};
-
-/// A 2xx body as JSON; anything else is `OC_ERR_DECODE`.
-pub(crate) fn json_body(body: &[u8]) -> Result<Value> {
-    serde_json::from_slice(body)
-        .map_err(|_| decode_error("the platform's answer is not valid JSON"))
-}
+use crate::json::{checked, Json};
+use serde_json::{Map, Value};
 
 fn decode_error(message: &str) -> Error {
     Error::new(oc_status::OC_ERR_DECODE, message)
 }
 
 /// Step 1's answer: an object with a string `oauthUrl`, to which the sent state is added.
-pub(crate) fn oauth_url(body: &[u8], state: String) -> Result<Value> {
-    let mut doc = json_body(body)?;
+pub(crate) fn oauth_url(body: &[u8], state: String) -> Result<Json> {
+    let mut doc: Value = serde_json::from_slice(body)
+        .map_err(|_| decode_error("the platform's answer is not valid JSON"))?;
     let obj = doc
         .as_object_mut()
         .ok_or_else(|| decode_error("the platform's answer is not a JSON object"))?;
@@ -25,61 +21,59 @@ pub(crate) fn oauth_url(body: &[u8], state: String) -> Result<Value> {
         return Err(decode_error("the platform's answer has no oauthUrl string"));
     }
     obj.insert("state".into(), Value::String(state));
-    Ok(doc)
+    Ok(Json::from_value(&doc))
 }
 
-/// An instance document: a JSON object.
-pub(crate) fn instance(body: &[u8]) -> Result<Value> {
-    let doc = json_body(body)?;
-    if !doc.is_object() {
-        return Err(decode_error(
-            "the platform's instance document is not a JSON object",
-        ));
-    }
-    Ok(doc)
+/// An instance document: a JSON object, passed on as it came.
+pub(crate) fn instance(body: Vec<u8>) -> Result<Json> {
+    checked(body, Some(b'{'))
+        .map(Json::from_valid)
+        .ok_or_else(|| decode_error("the platform's instance document is not a JSON object"))
 }
 
 /// A page of instances: a JSON array, and the next page's token from its header.
-pub(crate) fn instance_list(reply: &Reply) -> Result<Value> {
-    let instances = json_body(&reply.body)?;
-    if !instances.is_array() {
-        return Err(decode_error(
-            "the platform's instance list is not a JSON array",
-        ));
-    }
+pub(crate) fn instance_list(reply: Reply) -> Result<Json> {
     let next = reply
         .header("elements-next-page-token")
-        .filter(|t| !t.is_empty());
-    Ok(json!({"instances": instances, "nextPage": next}))
+        .filter(|t| !t.is_empty())
+        .map_or_else(|| "null".to_owned(), |t| Value::from(t).to_string());
+    let instances = checked(reply.body, Some(b'['))
+        .ok_or_else(|| decode_error("the platform's instance list is not a JSON array"))?;
+    Ok(Json::from_valid(format!(
+        "{{\"instances\":{instances},\"nextPage\":{next}}}"
+    )))
 }
 
 /// A call through an instance: status, headers (repeated ones joined with ", ") and the body
 /// as JSON, else as text, else null when empty.
-pub(crate) fn service_reply(reply: Reply) -> Result<Value> {
+pub(crate) fn service_reply(reply: Reply) -> Result<Json> {
     let mut headers = Map::new();
     for (name, value) in &reply.headers {
-        match headers.get_mut(name) {
+        let value = String::from_utf8_lossy(value.as_bytes());
+        match headers.get_mut(name.as_str()) {
             Some(Value::String(existing)) => {
                 existing.push_str(", ");
-                existing.push_str(value);
+                existing.push_str(&value);
             }
             _ => {
-                headers.insert(name.clone(), Value::String(value.clone()));
+                headers.insert(name.as_str().to_owned(), Value::String(value.into_owned()));
             }
         }
     }
-    let body = if reply.body.is_empty() {
-        Value::Null
+    let headers = Value::Object(headers).to_string();
+    let status = reply.status;
+    let body = if reply.body.iter().all(u8::is_ascii_whitespace) {
+        "null".to_owned()
+    } else if serde_json::from_slice::<serde::de::IgnoredAny>(&reply.body).is_ok() {
+        checked(reply.body, None).ok_or_else(|| decode_error("the answer is not UTF-8"))?
     } else {
-        match serde_json::from_slice(&reply.body) {
-            Ok(v) => v,
-            Err(_) => Value::String(
-                String::from_utf8(reply.body)
-                    .map_err(|_| decode_error("the answer is neither JSON nor UTF-8 text"))?,
-            ),
-        }
+        let text = String::from_utf8(reply.body)
+            .map_err(|_| decode_error("the answer is neither JSON nor UTF-8 text"))?;
+        Value::String(text).to_string()
     };
-    Ok(json!({"status": reply.status, "headers": headers, "body": body}))
+    Ok(Json::from_valid(format!(
+        "{{\"status\":{status},\"headers\":{headers},\"body\":{body}}}"
+    )))
 }
 
 /// The `OC_ERR_API` error of a non-2xx answer, from the platform's error body
@@ -118,32 +112,46 @@ pub(crate) fn api_error(method: Method, path: &str, reply: &Reply) -> Error {
 /// (`fuzz/`); not part of the API.
 #[doc(hidden)]
 pub fn fuzz_all_decoders(status: u16, headers: Vec<(String, String)>, body: Vec<u8>) {
+    let mut map = ureq::http::HeaderMap::new();
+    for (name, value) in headers {
+        if let (Ok(n), Ok(v)) = (
+            ureq::http::HeaderName::from_bytes(name.as_bytes()),
+            ureq::http::HeaderValue::from_bytes(value.as_bytes()),
+        ) {
+            map.append(n, v);
+        }
+    }
     let reply = Reply {
         status,
-        headers,
+        headers: map,
         body,
     };
     let _ = oauth_url(&reply.body, String::new());
-    let _ = instance(&reply.body);
-    let _ = instance_list(&reply);
+    let _ = instance(reply.body.clone());
     for method in [Method::Get, Method::Post, Method::Delete] {
         let e = api_error(method, "/instances", &reply);
         let _ = e.to_json();
     }
+    let _ = instance_list(reply.clone());
     let _ = service_reply(reply);
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn reply(status: u16, headers: &[(&str, &str)], body: &str) -> Reply {
+        let mut map = ureq::http::HeaderMap::new();
+        for (n, v) in headers {
+            map.append(
+                ureq::http::HeaderName::from_bytes(n.as_bytes()).unwrap(),
+                ureq::http::HeaderValue::from_str(v).unwrap(),
+            );
+        }
         Reply {
             status,
-            headers: headers
-                .iter()
-                .map(|(n, v)| (n.to_string(), v.to_string()))
-                .collect(),
+            headers: map,
             body: body.as_bytes().to_vec(),
         }
     }
@@ -184,28 +192,33 @@ mod tests {
                 oc_status::OC_ERR_DECODE
             );
         }
-        assert!(instance(b"[1]").is_err());
-        assert!(instance_list(&reply(200, &[], "{}")).is_err());
-        let page = instance_list(&reply(200, &[("elements-next-page-token", "t2")], "[]")).unwrap();
-        assert_eq!(page["nextPage"], "t2");
+        assert!(instance(b"[1]".to_vec()).is_err());
+        assert!(instance_list(reply(200, &[], "{}")).is_err());
+        let page = instance_list(reply(200, &[("elements-next-page-token", "t2")], "[]"))
+            .unwrap()
+            .value();
+        assert_eq!(page, json!({"instances": [], "nextPage": "t2"}));
+        let page = instance_list(reply(200, &[], " [{\"id\": 1}] "))
+            .unwrap()
+            .value();
+        assert_eq!(page, json!({"instances": [{"id": 1}], "nextPage": null}));
     }
 
     #[test]
     fn service_replies_keep_text_and_join_repeated_headers() {
         let r = reply(200, &[("x-a", "1"), ("x-a", "2")], "plain text");
         assert_eq!(
-            service_reply(r).unwrap(),
+            service_reply(r).unwrap().value(),
             json!({"status": 200, "headers": {"x-a": "1, 2"}, "body": "plain text"})
         );
         assert_eq!(
-            service_reply(reply(204, &[], "")).unwrap()["body"],
+            service_reply(reply(204, &[], "")).unwrap().value()["body"],
             Value::Null
         );
-        let binary = Reply {
-            status: 200,
-            headers: vec![],
-            body: vec![0xff, 0xfe],
-        };
+        let j = service_reply(reply(200, &[], "[1, {\"a\": null}]")).unwrap();
+        assert_eq!(j.value()["body"], json!([1, {"a": null}]));
+        let mut binary = reply(200, &[], "");
+        binary.body = vec![0xff, 0xfe];
         assert_eq!(
             service_reply(binary).unwrap_err().status,
             oc_status::OC_ERR_DECODE

@@ -9,7 +9,7 @@ use crate::callback::{await_callback, parse_callback, AwaitCallbackRequest, Pars
 use crate::config::Config;
 use crate::error::{oc_status, Error, Result};
 use crate::instances::{InstanceId, ListInstances, NewInstance, UpdateInstance};
-use crate::{ApiRequest, Client, OAuthUrlRequest};
+use crate::{ApiRequest, Client, Json, OAuthUrlRequest};
 use std::ffi::{c_char, CStr, CString};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
@@ -39,13 +39,11 @@ fn json_call(out: *mut *mut c_char, op: impl FnOnce() -> Result<String>) -> oc_s
     if out.is_null() {
         return oc_status::OC_ERR_INVALID_ARGUMENT;
     }
-    let (status, text) = boundary(
-        (oc_status::OC_ERR_INTERNAL, internal_error().to_json()),
-        || match op() {
-            Ok(json) => (oc_status::OC_OK, json),
-            Err(e) => (e.status, e.to_json()),
-        },
-    );
+    let (status, text) = match catch_unwind(AssertUnwindSafe(op)) {
+        Ok(Ok(json)) => (oc_status::OC_OK, json),
+        Ok(Err(e)) => (e.status, e.to_json()),
+        Err(_) => (oc_status::OC_ERR_INTERNAL, internal_error().to_json()),
+    };
     // SAFETY: `out` is non-NULL and, by the contract, points to writable storage.
     unsafe { *out = into_c_string(text) };
     status
@@ -56,7 +54,7 @@ fn client_call(
     client: *const oc_client,
     request_json: *const c_char,
     out: *mut *mut c_char,
-    op: impl FnOnce(&Client, &str) -> Result<serde_json::Value>,
+    op: impl FnOnce(&Client, &str) -> Result<Json>,
 ) -> oc_status {
     json_call(out, || {
         #[cfg(test)]
@@ -65,7 +63,7 @@ fn client_call(
         let client = unsafe { client_ref(client) }?;
         // SAFETY: a non-NULL request is a NUL-terminated string borrowed for the call.
         let text = unsafe { input(request_json, "request_json") }?;
-        op(client, text).map(|v| v.to_string())
+        op(client, text).map(Json::into_string)
     })
 }
 
@@ -353,8 +351,8 @@ pub unsafe extern "C" fn oc_parse_callback(
         let text = unsafe { input(request_json, "request_json") }?;
         let r = ParseCallbackRequest::from_json(text)?;
         Ok(parse_callback(&r.url, r.expected_state.as_deref())?
-            .to_value()
-            .to_string())
+            .to_json()
+            .into_string())
     })
 }
 
@@ -373,7 +371,7 @@ pub unsafe extern "C" fn oc_await_callback(
         // SAFETY: NULL or NUL-terminated, per this function's contract.
         let text = unsafe { input(request_json, "request_json") }?;
         let r = AwaitCallbackRequest::from_json(text)?;
-        Ok(await_callback(&r)?.to_value().to_string())
+        Ok(await_callback(&r)?.to_json().into_string())
     })
 }
 

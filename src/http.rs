@@ -11,9 +11,12 @@ use crate::url::HttpUrl;
 use std::cell::Cell;
 use std::io;
 use std::sync::Arc;
+use std::sync::Mutex;
 use std::time::Duration;
+use std::time::Instant;
+use ureq::config::Config as UreqConfig;
 use ureq::http::{self, HeaderValue};
-use ureq::unversioned::resolver::DefaultResolver;
+use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs};
 use ureq::unversioned::transport::{
     Buffers, ConnectionDetails, Connector, DefaultConnector, NextTimeout, Transport,
 };
@@ -124,18 +127,17 @@ impl<'a> Call<'a> {
 }
 
 /// An answer: status, headers (lower-case names) and body.
+#[derive(Clone)]
 pub(crate) struct Reply {
     pub(crate) status: u16,
-    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) headers: http::HeaderMap,
     pub(crate) body: Vec<u8>,
 }
 
 impl Reply {
+    /// The first value of a header (names are case-insensitive), when it is text.
     pub(crate) fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        self.headers.get(name).and_then(|v| v.to_str().ok())
     }
 }
 
@@ -143,8 +145,8 @@ impl Reply {
 pub(crate) struct Http {
     agent: Agent,
     base_url: String,
-    /// `User <u>, Organization <o>`, built once.
-    platform_auth: Option<Secret>,
+    /// `User <u>, Organization <o>`, built once, marked sensitive.
+    platform_auth: Option<HeaderValue>,
     max_retries: u32,
     max_response_bytes: u64,
 }
@@ -206,6 +208,55 @@ impl Transport for CountingTransport {
     }
 }
 
+/// How long a host's resolved addresses are reused.
+const RESOLVE_TTL: Duration = Duration::from_secs(30);
+
+/// Resolves hosts without a thread per request: ureq asks its resolver before every request,
+/// pooled connection or not, and its default resolver spawns a thread each time a timeout is
+/// set. IP literals need no lookup; names are looked up (with the timeout) and kept briefly.
+#[derive(Debug, Default)]
+struct Resolver {
+    default: DefaultResolver,
+    last: Mutex<Option<(String, Instant, ResolvedSocketAddrs)>>,
+}
+
+impl ureq::unversioned::resolver::Resolver for Resolver {
+    fn resolve(
+        &self,
+        uri: &http::Uri,
+        config: &UreqConfig,
+        timeout: NextTimeout,
+    ) -> Result<ResolvedSocketAddrs, ureq::Error> {
+        let host = uri.host().unwrap_or("");
+        let port = uri
+            .port_u16()
+            .unwrap_or(if uri.scheme_str() == Some("https") {
+                443
+            } else {
+                80
+            });
+        let literal = host.trim_start_matches('[').trim_end_matches(']');
+        if let Ok(ip) = literal.parse::<std::net::IpAddr>() {
+            let mut addrs = self.empty();
+            addrs.push(std::net::SocketAddr::new(ip, port));
+            return Ok(addrs);
+        }
+        let key = format!("{host}:{port}");
+        if let Ok(last) = self.last.lock() {
+            if let Some((k, at, addrs)) = last.as_ref() {
+                if *k == key && at.elapsed() < RESOLVE_TTL {
+                    return Ok(addrs.clone());
+                }
+            }
+        }
+        let addrs = self.default.resolve(uri, config, timeout)?;
+        if let Ok(mut last) = self.last.lock() {
+            *last = Some((key, Instant::now(), addrs.clone()));
+        }
+        Ok(addrs)
+    }
+}
+
 impl Http {
     pub(crate) fn new(config: &Config, base: &HttpUrl) -> Result<Http> {
         let mut builder = Agent::config_builder()
@@ -227,14 +278,17 @@ impl Http {
         let agent = Agent::with_parts(
             builder.build(),
             DefaultConnector::new().chain(CountingConnector),
-            DefaultResolver::default(),
+            Resolver::default(),
         );
         let platform_auth = match (&config.user_secret, &config.organization_secret) {
-            (Some(u), Some(o)) => Some(Secret::new(format!(
-                "User {}, Organization {}",
-                u.expose(),
-                o.expose()
-            ))),
+            (Some(u), Some(o)) => {
+                let text = format!("User {}, Organization {}", u.expose(), o.expose());
+                let mut value = HeaderValue::from_str(&text).map_err(|_| {
+                    Error::invalid_value("/userSecret", "must be a valid header value")
+                })?;
+                value.set_sensitive(true);
+                Some(value)
+            }
             _ => None,
         };
         Ok(Http {
@@ -288,29 +342,39 @@ impl Http {
         let mut request = http::Request::builder()
             .method(call.method.as_http())
             .uri(url);
-        let auth = match call.auth {
-            Auth::Platform => self.platform_auth.as_ref().map(|a| a.expose().to_owned()),
-            Auth::Element(token) => self
-                .platform_auth
-                .as_ref()
-                .map(|a| format!("{}, Element {}", a.expose(), token.expose())),
-        };
-        if let Some(auth) = auth {
-            match HeaderValue::from_str(&auth) {
-                Ok(mut v) => {
-                    v.set_sensitive(true);
-                    request = request.header(http::header::AUTHORIZATION, v);
-                }
-                Err(_) => {
-                    let e = Error::invalid_value("/elementToken", "must be a valid header value");
-                    return (Err(Failure::Final(e)), None);
+        let auth = match (call.auth, &self.platform_auth) {
+            (_, None) => None,
+            (Auth::Platform, Some(platform)) => Some(platform.clone()),
+            (Auth::Element(token), Some(platform)) => {
+                let mut text = Vec::with_capacity(platform.len() + token.expose().len() + 10);
+                text.extend_from_slice(platform.as_bytes());
+                text.extend_from_slice(b", Element ");
+                text.extend_from_slice(token.expose().as_bytes());
+                match HeaderValue::from_bytes(&text) {
+                    Ok(mut v) => {
+                        v.set_sensitive(true);
+                        Some(v)
+                    }
+                    Err(_) => {
+                        let e =
+                            Error::invalid_value("/elementToken", "must be a valid header value");
+                        return (Err(Failure::Final(e)), None);
+                    }
                 }
             }
+        };
+        if let Some(auth) = auth {
+            request = request.header(http::header::AUTHORIZATION, auth);
         }
         for (name, value) in &call.headers {
             request = request.header(*name, *value);
         }
+        let typed = call
+            .headers
+            .iter()
+            .any(|(n, _)| n.eq_ignore_ascii_case("content-type"));
         let sent = match &call.body {
+            Some(body) if typed => request.body(body.as_slice()).map(|r| self.agent.run(r)),
             Some(body) => request
                 .header(http::header::CONTENT_TYPE, "application/json")
                 .body(body.as_slice())
@@ -328,23 +392,14 @@ impl Http {
                 return (Err(Failure::Final(e)), None);
             }
         };
-        let status = response.status().as_u16();
-        let headers: Vec<(String, String)> = response
-            .headers()
-            .iter()
-            .map(|(n, v)| {
-                (
-                    n.as_str().to_owned(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
-            })
-            .collect();
-        let mut body = response.into_body();
+        let (parts, mut body) = response.into_parts();
+        let status = parts.status.as_u16();
+        let headers = parts.headers;
         if !(200..300).contains(&status) {
             let retry_after = headers
-                .iter()
-                .find(|(n, _)| n == "retry-after")
-                .and_then(|(_, v)| v.trim().parse::<u64>().ok())
+                .get(http::header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<u64>().ok())
                 .map(Duration::from_secs);
             let reply = Reply {
                 status,

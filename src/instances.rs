@@ -5,6 +5,7 @@ use crate::fields::{
     instance_id, no_control, no_huge_strings, parse_object, pointer_segment, Fields,
 };
 use crate::http::{Auth, Call, Method};
+use crate::json::Json;
 use crate::url::{push_query, HttpUrl};
 use crate::Client;
 use serde_json::{json, Map, Value};
@@ -308,7 +309,7 @@ impl UpdateInstance {
 impl Client {
     /// Step 3: provisions an instance (`POST /instances`). Never retried: the code is
     /// single-use, so a lost answer is `OC_ERR_OUTCOME_UNKNOWN`.
-    pub fn create_instance(&self, instance: &NewInstance) -> Result<Value> {
+    pub fn create_instance(&self, instance: &NewInstance) -> Result<Json> {
         self.require_secrets()?;
         instance.validate()?;
         let code = instance
@@ -328,7 +329,7 @@ impl Client {
     }
 
     /// `GET /instances/{id}`.
-    pub fn get_instance(&self, id: InstanceId) -> Result<Value> {
+    pub fn get_instance(&self, id: InstanceId) -> Result<Json> {
         self.require_secrets()?;
         let call = Call::new(Method::Get, format!("/instances/{}", id.0), Auth::Platform);
         self.instance_document(&call)
@@ -336,7 +337,7 @@ impl Client {
 
     /// `GET /instances` with filters; `{"instances": [...], "nextPage": token or null}`.
     /// The platform's 404 for a filtered list that matched nothing is an empty list.
-    pub fn list_instances(&self, list: &ListInstances) -> Result<Value> {
+    pub fn list_instances(&self, list: &ListInstances) -> Result<Json> {
         self.require_secrets()?;
         list.validate()?;
         let mut target = String::from("/instances");
@@ -364,16 +365,18 @@ impl Client {
                     && list.is_filtered()
                     && (e.request_id.is_some() || e.platform_message.is_some()) =>
             {
-                return Ok(json!({"instances": [], "nextPage": null}));
+                return Ok(Json::from_valid(
+                    r#"{"instances":[],"nextPage":null}"#.into(),
+                ));
             }
             Err(e) => return Err(e),
         };
-        crate::decode::instance_list(&reply)
+        crate::decode::instance_list(reply)
     }
 
     /// `PUT /instances/{id}`, or `PATCH` when partial; with `providerData.code` it
     /// re-authenticates the instance, keeping its id. Never retried.
-    pub fn update_instance(&self, update: &UpdateInstance) -> Result<Value> {
+    pub fn update_instance(&self, update: &UpdateInstance) -> Result<Json> {
         self.require_secrets()?;
         let method = if update.partial {
             Method::Patch
@@ -394,7 +397,7 @@ impl Client {
     /// `DELETE /instances/{id}`; `{"id": id, "deleted": true}`. When an attempt lost its
     /// answer and the retry finds the instance gone (404), the first attempt deleted it: that
     /// is a success too.
-    pub fn delete_instance(&self, id: InstanceId) -> Result<Value> {
+    pub fn delete_instance(&self, id: InstanceId) -> Result<Json> {
         self.require_secrets()?;
         let target = format!("/instances/{}", id.0);
         let call = Call::new(Method::Delete, target, Auth::Platform);
@@ -403,11 +406,11 @@ impl Client {
             (Err(e), true) if e.http_status == Some(404) => {}
             (Err(e), _) => return Err(e),
         }
-        Ok(json!({"id": id.0, "deleted": true}))
+        Ok(Json::from_value(&json!({"id": id.0, "deleted": true})))
     }
 
-    fn instance_document(&self, call: &Call<'_>) -> Result<Value> {
-        crate::decode::instance(&self.http.send(call)?.body)
+    fn instance_document(&self, call: &Call<'_>) -> Result<Json> {
+        crate::decode::instance(self.http.send(call)?.body)
     }
 }
 

@@ -32,7 +32,7 @@
 //!     callback_url: "https://app.example/auth".into(),
 //!     ..OAuthUrlRequest::default()
 //! })?;
-//! println!("send the user to {}", step1["oauthUrl"]);
+//! println!("send the user to {}", step1.value()["oauthUrl"]);
 //! # Ok::<(), openconnectors::Error>(())
 //! ```
 
@@ -48,6 +48,7 @@ pub mod ffi;
 mod fields;
 mod http;
 mod instances;
+mod json;
 mod oauth;
 mod secret;
 mod url;
@@ -67,6 +68,7 @@ pub use instances::{
     element_profile, ElementProfile, InstanceId, ListInstances, NewInstance, UpdateInstance,
     ELEMENT_PROFILES,
 };
+pub use json::Json;
 pub use oauth::{generate_state, OAuthUrlRequest};
 pub use secret::Secret;
 

@@ -3,6 +3,7 @@
 use crate::error::{oc_status, Error, Problems, Result};
 use crate::fields::{no_control, parse_object, pointer_segment, Fields};
 use crate::http::{Auth, Call, Method};
+use crate::json::Json;
 use crate::secret::Secret;
 use crate::url::{encode, push_query, HttpUrl};
 use crate::Client;
@@ -136,7 +137,7 @@ fn base64url(bytes: &[u8]) -> String {
 impl Client {
     /// Step 1: asks the platform for the provider's authorization URL. The result is the
     /// platform's JSON object (with `oauthUrl`) plus `state`, the state that was sent.
-    pub fn oauth_url(&self, request: &OAuthUrlRequest) -> Result<Value> {
+    pub fn oauth_url(&self, request: &OAuthUrlRequest) -> Result<Json> {
         request.validate()?;
         let state = match request.state.as_deref() {
             Some(s) if !s.is_empty() => s.to_owned(),

@@ -29,6 +29,9 @@ pub(crate) fn push_query(query: &mut String, name: &str, value: &str) {
 
 /// Percent-decodes bytes (invalid escapes stay as they are), with `+` as a space when `form`.
 fn decode(text: &str, form: bool) -> String {
+    if !(text.contains('%') || form && text.contains('+')) {
+        return text.to_owned();
+    }
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;

@@ -7,6 +7,17 @@ use openconnectors::{
 };
 use openconnectors_emulator::{Emulator, Options};
 use serde_json::{json, Value};
+
+/// The results as `Value`s, for indexing in assertions.
+trait Doc {
+    fn doc(self) -> openconnectors::Result<Value>;
+}
+
+impl Doc for openconnectors::Result<openconnectors::Json> {
+    fn doc(self) -> openconnectors::Result<Value> {
+        self.map(|j| j.value())
+    }
+}
 use std::time::{Duration, Instant};
 
 const USER: &str = "flow-user-secret-31337";
@@ -82,6 +93,7 @@ fn authorize(emu: &Emulator, c: &Client) -> String {
             callback_url: CALLBACK.into(),
             ..OAuthUrlRequest::default()
         })
+        .doc()
         .expect("step 1");
     let state = step1["state"].as_str().unwrap().to_owned();
     let consent = raw_agent()
@@ -110,6 +122,7 @@ fn new_instance(code: &str, name: &str, tags: &[&str]) -> NewInstance {
 fn create(emu: &Emulator, c: &Client, name: &str, tags: &[&str]) -> Value {
     let code = authorize(emu, c);
     c.create_instance(&new_instance(&code, name, tags))
+        .doc()
         .expect("step 3")
 }
 
@@ -133,17 +146,18 @@ fn the_whole_flow_and_the_lifecycle() {
     assert_eq!(inst["configuration"]["oauth.api.secret"], "********");
     let token = inst["token"].as_str().unwrap();
 
-    let orders = c.request(&hub_orders(token)).expect("a hub call");
+    let orders = c.request(&hub_orders(token)).doc().expect("a hub call");
     assert_eq!(orders["status"], 200);
     assert!(orders["body"].is_array());
 
-    let all = c.list_instances(&ListInstances::default()).unwrap();
+    let all = c.list_instances(&ListInstances::default()).doc().unwrap();
     assert_eq!(all["instances"].as_array().unwrap().len(), 1);
     let tagged = c
         .list_instances(&ListInstances {
             tags: vec!["acme".into()],
             ..ListInstances::default()
         })
+        .doc()
         .unwrap();
     assert_eq!(tagged["instances"][0]["id"], id);
     let none = c
@@ -151,6 +165,7 @@ fn the_whole_flow_and_the_lifecycle() {
             search_text: Some("no such name".into()),
             ..ListInstances::default()
         })
+        .doc()
         .expect("a filtered list matching nothing is empty, not an error");
     assert_eq!(none, json!({"instances": [], "nextPage": null}));
 
@@ -160,6 +175,7 @@ fn the_whole_flow_and_the_lifecycle() {
             instance: json!({"name": "renamed"}).as_object().unwrap().clone(),
             partial: true,
         })
+        .doc()
         .unwrap();
     assert_eq!(patched["name"], "renamed");
     let code = authorize(&emu, &c);
@@ -169,18 +185,19 @@ fn the_whole_flow_and_the_lifecycle() {
             instance: new_instance(&code, "reauthenticated", &["acme"]).0,
             partial: false,
         })
+        .doc()
         .unwrap();
     assert_eq!(reauth["id"], id);
     assert_eq!(
-        c.get_instance(InstanceId(id)).unwrap()["name"],
+        c.get_instance(InstanceId(id)).doc().unwrap()["name"],
         "reauthenticated"
     );
 
     assert_eq!(
-        c.delete_instance(InstanceId(id)).unwrap(),
+        c.delete_instance(InstanceId(id)).doc().unwrap(),
         json!({"id": id, "deleted": true})
     );
-    let gone = c.get_instance(InstanceId(id)).unwrap_err();
+    let gone = c.get_instance(InstanceId(id)).doc().unwrap_err();
     assert_eq!(
         (gone.status, gone.http_status),
         (oc_status::OC_ERR_API, Some(404))
@@ -228,6 +245,7 @@ fn paging_through_instances() {
                 next_page: next.clone(),
                 ..ListInstances::default()
             })
+            .doc()
             .unwrap();
         seen += page["instances"].as_array().unwrap().len();
         match page["nextPage"].as_str() {
@@ -256,6 +274,7 @@ fn get_and_delete_are_retried_and_posts_are_not() {
         json!({"method": "GET", "pathPrefix": path, "count": 2, "status": 503}),
     );
     c.get_instance(InstanceId(id))
+        .doc()
         .expect("the third attempt succeeds");
     assert_eq!(count("GET"), 3);
 
@@ -263,7 +282,7 @@ fn get_and_delete_are_retried_and_posts_are_not() {
         &emu,
         json!({"method": "GET", "pathPrefix": path, "count": 3, "status": 502}),
     );
-    let e = c.get_instance(InstanceId(id)).unwrap_err();
+    let e = c.get_instance(InstanceId(id)).doc().unwrap_err();
     assert_eq!(e.http_status, Some(502));
     assert_eq!(count("GET"), 6, "1 + maxRetries attempts");
 
@@ -277,6 +296,7 @@ fn get_and_delete_are_retried_and_posts_are_not() {
             instance: json!({"name": "x"}).as_object().unwrap().clone(),
             partial: false,
         })
+        .doc()
         .unwrap_err();
     assert_eq!(e.http_status, Some(503));
     assert_eq!(count("PUT"), 1);
@@ -286,6 +306,7 @@ fn get_and_delete_are_retried_and_posts_are_not() {
         json!({"method": "GET", "pathPrefix": path, "count": 1, "drop": "before_response"}),
     );
     c.get_instance(InstanceId(id))
+        .doc()
         .expect("a dropped GET is retried");
 
     fault(
@@ -294,6 +315,7 @@ fn get_and_delete_are_retried_and_posts_are_not() {
     );
     let started = Instant::now();
     c.delete_instance(InstanceId(id))
+        .doc()
         .expect("retried after Retry-After");
     assert!(started.elapsed() >= Duration::from_millis(950));
 }
@@ -309,6 +331,7 @@ fn a_lost_post_is_outcome_unknown_and_the_client_keeps_working() {
     let code = authorize(&emu, &c);
     let e = c
         .create_instance(&new_instance(&code, "dropped", &[]))
+        .doc()
         .unwrap_err();
     assert_eq!(e.status, oc_status::OC_ERR_OUTCOME_UNKNOWN, "{e}");
 
@@ -320,6 +343,7 @@ fn a_lost_post_is_outcome_unknown_and_the_client_keeps_working() {
     let started = Instant::now();
     let e = c
         .create_instance(&new_instance(&code, "slow", &[]))
+        .doc()
         .unwrap_err();
     assert_eq!(e.status, oc_status::OC_ERR_OUTCOME_UNKNOWN, "{e}");
     assert!(started.elapsed() < Duration::from_millis(1200));
@@ -343,7 +367,7 @@ fn timeouts_decode_errors_and_caps() {
         json!({"method": "GET", "pathPrefix": path, "count": 1, "delayMs": 2000}),
     );
     let started = Instant::now();
-    let e = c.get_instance(InstanceId(id)).unwrap_err();
+    let e = c.get_instance(InstanceId(id)).doc().unwrap_err();
     assert_eq!(e.status, oc_status::OC_ERR_TIMEOUT);
     assert!(started.elapsed() < Duration::from_millis(1000));
 
@@ -352,7 +376,7 @@ fn timeouts_decode_errors_and_caps() {
         json!({"method": "GET", "pathPrefix": path, "count": 1, "nonJson": true}),
     );
     assert_eq!(
-        c.get_instance(InstanceId(id)).unwrap_err().status,
+        c.get_instance(InstanceId(id)).doc().unwrap_err().status,
         oc_status::OC_ERR_DECODE
     );
 
@@ -361,7 +385,7 @@ fn timeouts_decode_errors_and_caps() {
         json!({"method": "GET", "pathPrefix": path, "count": 1, "oversizedMb": 20}),
     );
     assert_eq!(
-        c.get_instance(InstanceId(id)).unwrap_err().status,
+        c.get_instance(InstanceId(id)).doc().unwrap_err().status,
         oc_status::OC_ERR_DECODE
     );
 
@@ -369,10 +393,11 @@ fn timeouts_decode_errors_and_caps() {
         &emu,
         json!({"method": "GET", "pathPrefix": path, "count": 3, "truncate": true}),
     );
-    let e = c.get_instance(InstanceId(id)).unwrap_err();
+    let e = c.get_instance(InstanceId(id)).doc().unwrap_err();
     assert_eq!(e.status, oc_status::OC_ERR_TRANSPORT, "{e}");
 
     c.get_instance(InstanceId(id))
+        .doc()
         .expect("the client still works");
 }
 
@@ -392,11 +417,12 @@ fn nothing_listening_is_a_quick_transport_error() {
     })
     .unwrap();
     let started = Instant::now();
-    let e = c.get_instance(InstanceId(1)).unwrap_err();
+    let e = c.get_instance(InstanceId(1)).doc().unwrap_err();
     assert_eq!(e.status, oc_status::OC_ERR_TRANSPORT);
     assert!(started.elapsed() < Duration::from_secs(2));
     let e = c
         .create_instance(&new_instance("code", "n", &[]))
+        .doc()
         .unwrap_err();
     assert_eq!(
         e.status,
@@ -414,9 +440,11 @@ fn a_connection_closed_while_idle_never_fails_the_next_call() {
         std::thread::sleep(Duration::from_millis(250));
         let inst = c
             .create_instance(&new_instance(&code, &format!("idle {round}"), &[]))
+            .doc()
             .unwrap_or_else(|e| panic!("round {round}: {e}"));
         std::thread::sleep(Duration::from_millis(250));
         c.get_instance(InstanceId(inst["id"].as_u64().unwrap()))
+            .doc()
             .unwrap();
     }
 }
@@ -431,31 +459,43 @@ fn no_secret_in_any_error_or_debug_output() {
         Ok(v) => outputs.push(v.to_string()),
         Err(e) => outputs.push(format!("{} {e:?} {e}", e.to_json())),
     };
-    keep(c.create_instance(&new_instance("wrong-code-123456", "bad code", &[])));
+    keep(
+        c.create_instance(&new_instance("wrong-code-123456", "bad code", &[]))
+            .doc(),
+    );
     fault(
         &emu,
         json!({"method": "*", "pathPrefix": "/elements/api-v2", "count": 1, "status": 500}),
     );
-    keep(c.oauth_url(&OAuthUrlRequest {
-        element: "infusionsoftecommerce".into(),
-        api_key: API_KEY.into(),
-        api_secret: Secret::new(API_SECRET),
-        callback_url: CALLBACK.into(),
-        ..OAuthUrlRequest::default()
-    }));
-    keep(c.oauth_url(&OAuthUrlRequest {
-        element: "no-such-element".into(),
-        api_key: API_KEY.into(),
-        api_secret: Secret::new(API_SECRET),
-        callback_url: CALLBACK.into(),
-        ..OAuthUrlRequest::default()
-    }));
+    keep(
+        c.oauth_url(&OAuthUrlRequest {
+            element: "infusionsoftecommerce".into(),
+            api_key: API_KEY.into(),
+            api_secret: Secret::new(API_SECRET),
+            callback_url: CALLBACK.into(),
+            ..OAuthUrlRequest::default()
+        })
+        .doc(),
+    );
+    keep(
+        c.oauth_url(&OAuthUrlRequest {
+            element: "no-such-element".into(),
+            api_key: API_KEY.into(),
+            api_secret: Secret::new(API_SECRET),
+            callback_url: CALLBACK.into(),
+            ..OAuthUrlRequest::default()
+        })
+        .doc(),
+    );
     fault(
         &emu,
         json!({"method": "POST", "pathPrefix": "/elements/api-v2/instances", "count": 1, "drop": "before_response"}),
     );
-    keep(c.create_instance(&new_instance(&code, "dropped", &[])));
-    keep(c.request(&hub_orders("not-a-token-98765")));
+    keep(
+        c.create_instance(&new_instance(&code, "dropped", &[]))
+            .doc(),
+    );
+    keep(c.request(&hub_orders("not-a-token-98765")).doc());
     let wrong = Client::new(Config {
         base_url: emu.base_url(),
         user_secret: Some(Secret::new("wrong-user-secret-1")),
@@ -463,7 +503,7 @@ fn no_secret_in_any_error_or_debug_output() {
         ..Config::default()
     })
     .unwrap();
-    keep(wrong.get_instance(InstanceId(1)));
+    keep(wrong.get_instance(InstanceId(1)).doc());
     for output in &outputs {
         for secret in [
             USER,

@@ -3,7 +3,19 @@
 
 use openconnectors::{oc_status, Client, Config, InstanceId, Secret};
 use openconnectors_emulator::{Emulator, Options};
+use serde_json::Value;
 use std::io::{BufRead, BufReader, Write};
+
+/// The results as `Value`s, for indexing in assertions.
+trait Doc {
+    fn doc(self) -> openconnectors::Result<Value>;
+}
+
+impl Doc for openconnectors::Result<openconnectors::Json> {
+    fn doc(self) -> openconnectors::Result<Value> {
+        self.map(|j| j.value())
+    }
+}
 use std::net::TcpListener;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -60,6 +72,7 @@ fn remote_hosts_go_through_the_configured_proxy() {
     .unwrap();
     let answer = client
         .get_instance(InstanceId(7))
+        .doc()
         .expect("answered through the proxy");
     assert_eq!(answer["via"], "proxy");
     let (connect, request) = server.join().unwrap();
@@ -81,7 +94,7 @@ fn loopback_never_goes_through_a_proxy() {
         ..Config::default()
     }))
     .unwrap();
-    let e = client.get_instance(InstanceId(1)).unwrap_err();
+    let e = client.get_instance(InstanceId(1)).doc().unwrap_err();
     assert_eq!(
         (e.status, e.http_status),
         (oc_status::OC_ERR_API, Some(404)),
@@ -204,7 +217,7 @@ fn extra_trust_roots_are_added_to_the_builtin_ones() {
         ..Config::default()
     }))
     .unwrap();
-    let e = untrusting.get_instance(InstanceId(1)).unwrap_err();
+    let e = untrusting.get_instance(InstanceId(1)).doc().unwrap_err();
     assert_eq!(e.status, oc_status::OC_ERR_TRANSPORT, "{e}");
     assert!(e.message.contains("TLS"), "{e}");
 
@@ -215,7 +228,7 @@ fn extra_trust_roots_are_added_to_the_builtin_ones() {
     }))
     .unwrap();
     // s_server -www answers 200 with an HTML page: the handshake worked, the body is not JSON.
-    let e = trusting.get_instance(InstanceId(1)).unwrap_err();
+    let e = trusting.get_instance(InstanceId(1)).doc().unwrap_err();
     assert_eq!(e.status, oc_status::OC_ERR_DECODE, "{e}");
 
     let e = Client::new(secrets(Config {

@@ -5,13 +5,13 @@ from __future__ import annotations
 import ctypes
 import threading
 from types import TracebackType
-from typing import Any, Mapping, Union
+from typing import Any, Mapping
 
 from . import _ffi
 from ._errors import error_from_document
 from ._request import compact, millis
 
-InstanceId = Union[int, str]
+InstanceId = int
 
 
 class Client:
@@ -115,7 +115,8 @@ class Client:
         """Whether ``close()`` was called."""
         return self._handle is None
 
-    def _call(self, function: Any, request: Mapping[str, Any]) -> Any:
+    def _call(self, function: Any, request: Mapping[str, Any] | bytes) -> Any:
+        encoded = request if isinstance(request, bytes) else _ffi.encode(request)
         with self._lock:
             handle = self._handle
             if handle is None:
@@ -123,7 +124,7 @@ class Client:
                 raise error_from_document(1, closed)
             self._running += 1
         try:
-            return _ffi.call(function, handle, _ffi.encode(request))
+            return _ffi.call(function, handle, encoded)
         finally:
             with self._lock:
                 self._running -= 1
@@ -174,7 +175,7 @@ class Client:
 
     def get_instance(self, instance_id: InstanceId) -> dict[str, Any]:
         """The instance with this id (``GET /instances/{id}``)."""
-        return self._call(_ffi.lib.oc_get_instance, {"id": instance_id})  # type: ignore[no-any-return]
+        return self._call(_ffi.lib.oc_get_instance, _ffi.encode_id(instance_id))  # type: ignore[no-any-return]
 
     def list_instances(
         self,
@@ -200,7 +201,7 @@ class Client:
 
     def delete_instance(self, instance_id: InstanceId) -> dict[str, Any]:
         """Delete an instance; returns ``{"id": ..., "deleted": True}``."""
-        return self._call(_ffi.lib.oc_delete_instance, {"id": instance_id})  # type: ignore[no-any-return]
+        return self._call(_ffi.lib.oc_delete_instance, _ffi.encode_id(instance_id))  # type: ignore[no-any-return]
 
     def request(
         self,

@@ -138,14 +138,22 @@ def encode(request: Any) -> bytes:
     return json.dumps(request).encode("utf-8")
 
 
+def encode_id(instance_id: Any) -> bytes:
+    """``{"id": N}`` without the JSON encoder for the usual case of an ``int``."""
+    if type(instance_id) is int:
+        return b'{"id":%d}' % instance_id
+    return encode({"id": instance_id})
+
+
 def take(status: int, out: ctypes.c_void_p) -> Any:
     """Read and free the string the library wrote to ``out``; return it decoded or raise."""
+    pointer = out.value
     try:
-        text = ctypes.string_at(out.value) if out.value else None
+        text = ctypes.string_at(pointer) if pointer else None
     finally:
-        if out.value:
-            lib.oc_string_free(out)
+        if pointer:
             out.value = None
+            lib.oc_string_free(pointer)
     try:
         document = json.loads(text) if text is not None else _UNREADABLE
     except ValueError:

@@ -171,22 +171,28 @@ impl Error {
 
     /// `OC_ERR_INVALID_ARGUMENT` naming one entry.
     pub fn invalid_argument(pointer: &str, reason: &str) -> Error {
-        let mut e = Error::new(
+        Error::naming(
             oc_status::OC_ERR_INVALID_ARGUMENT,
-            format!("invalid argument: {} {reason}", display_pointer(pointer)),
-        );
-        e.invalid.push(Invalid {
-            pointer: pointer.to_owned(),
-            reason: reason.to_owned(),
-        });
-        e
+            "invalid argument",
+            pointer,
+            reason,
+        )
     }
 
     /// `OC_ERR_VALIDATION` naming one invalid entry.
     pub fn invalid_value(pointer: &str, reason: &str) -> Error {
-        let mut e = Error::new(
+        Error::naming(
             oc_status::OC_ERR_VALIDATION,
-            format!("validation failed: {} {reason}", display_pointer(pointer)),
+            "validation failed",
+            pointer,
+            reason,
+        )
+    }
+
+    fn naming(status: Status, what: &str, pointer: &str, reason: &str) -> Error {
+        let mut e = Error::new(
+            status,
+            format!("{what}: {} {reason}", display_pointer(pointer)),
         );
         e.invalid.push(Invalid {
             pointer: pointer.to_owned(),

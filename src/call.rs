@@ -150,6 +150,18 @@ fn path_problem(path: &str) -> Option<&'static str> {
     if has_control(path) || path.contains(' ') {
         return Some("must not contain spaces or control characters");
     }
+    if !path.bytes().all(is_path_byte) {
+        return Some("must percent-encode characters that a URL path cannot hold");
+    }
+    let bytes = path.as_bytes();
+    let bad_escape = bytes.iter().enumerate().any(|(i, b)| {
+        *b == b'%'
+            && !(bytes.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
+                && bytes.get(i + 2).is_some_and(u8::is_ascii_hexdigit))
+    });
+    if bad_escape {
+        return Some("holds a % that does not start a percent escape");
+    }
     let decoded = decode_path(path);
     if has_control(&decoded) {
         return Some("must not contain encoded control characters");
@@ -158,6 +170,11 @@ fn path_problem(path: &str) -> Option<&'static str> {
         return Some("must not contain a .. segment");
     }
     None
+}
+
+/// RFC 3986 path characters: unreserved, sub-delims, `:`, `@`, `/` and `%` of an escape.
+fn is_path_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@/%".contains(&b)
 }
 
 fn is_token_byte(b: u8) -> bool {
@@ -210,11 +227,17 @@ mod tests {
             "/a\r\nb",
             "/a%0d%0ab",
             "/a\\..\\b",
+            "/`ub",
+            "/a<b>",
+            "/caf\u{e9}",
+            "/%zz",
+            "/a%2",
         ] {
             assert!(path_problem(bad).is_some(), "{bad}");
         }
         assert!(path_problem("/hubs/ecommerce/orders/12").is_none());
         assert!(path_problem("/hubs/x..y/z").is_none());
+        assert!(path_problem("/hubs/crm/contacts/Jos%C3%A9;v=1").is_none());
     }
 
     #[test]

@@ -258,16 +258,25 @@ fn display_pointer(pointer: &str) -> String {
     }
 }
 
+/// At most this many entries of each list are reported; a request with more problems than
+/// that gets a count of the rest, so that the error stays small whatever the input.
+pub(crate) const MAX_LISTED: usize = 100;
+
 /// Collects every problem with a request, so that one answer reports them all.
 #[derive(Debug, Default)]
 pub(crate) struct Problems {
     wrong_type: Vec<Invalid>,
     missing: Vec<String>,
     invalid: Vec<Invalid>,
+    unlisted: usize,
 }
 
 impl Problems {
     pub(crate) fn wrong_type(&mut self, pointer: &str, reason: &str) {
+        if self.wrong_type.len() >= MAX_LISTED {
+            self.unlisted += 1;
+            return;
+        }
         self.wrong_type.push(Invalid {
             pointer: pointer.to_owned(),
             reason: reason.to_owned(),
@@ -275,16 +284,33 @@ impl Problems {
     }
 
     pub(crate) fn missing(&mut self, pointer: &str) {
-        if !self.missing.iter().any(|m| m == pointer) {
-            self.missing.push(pointer.to_owned());
+        if self.missing.iter().any(|m| m == pointer) {
+            return;
         }
+        if self.missing.len() >= MAX_LISTED {
+            self.unlisted += 1;
+            return;
+        }
+        self.missing.push(pointer.to_owned());
     }
 
     pub(crate) fn invalid(&mut self, pointer: &str, reason: &str) {
+        if self.invalid.len() >= MAX_LISTED {
+            self.unlisted += 1;
+            return;
+        }
         self.invalid.push(Invalid {
             pointer: pointer.to_owned(),
             reason: reason.to_owned(),
         });
+    }
+
+    /// "; and N more" when problems went unlisted.
+    fn more(&self) -> String {
+        match self.unlisted {
+            0 => String::new(),
+            n => format!("; and {n} more not listed"),
+        }
     }
 
     /// Wrong types make the request malformed (`OC_ERR_INVALID_ARGUMENT`); otherwise missing or
@@ -294,7 +320,10 @@ impl Problems {
             let names = pointer_list(self.wrong_type.iter().map(|i| i.pointer.as_str()));
             let mut e = Error::new(
                 oc_status::OC_ERR_INVALID_ARGUMENT,
-                format!("invalid argument: wrong JSON type for {names}"),
+                format!(
+                    "invalid argument: wrong JSON type for {names}{}",
+                    self.more()
+                ),
             );
             e.invalid = self.wrong_type;
             return Err(e);
@@ -319,7 +348,7 @@ impl Problems {
         }
         let mut e = Error::new(
             oc_status::OC_ERR_VALIDATION,
-            format!("validation failed: {}", parts.join("; ")),
+            format!("validation failed: {}{}", parts.join("; "), self.more()),
         );
         e.missing = self.missing;
         e.invalid = self.invalid;
@@ -376,6 +405,21 @@ mod tests {
             "/configuration/event.vendor.type"
         );
         assert!(doc["error"].get("status").is_none());
+    }
+
+    #[test]
+    fn long_lists_are_capped_with_a_count() {
+        let mut p = Problems::default();
+        for i in 0..250 {
+            p.wrong_type(&format!("/tags/{i}"), "must be a string");
+        }
+        let e = p.finish().unwrap_err();
+        assert_eq!(e.invalid.len(), MAX_LISTED);
+        assert!(
+            e.message.ends_with("; and 150 more not listed"),
+            "{}",
+            e.message
+        );
     }
 
     #[test]

@@ -208,6 +208,9 @@ impl Transport for CountingTransport {
     }
 }
 
+/// The largest trust-roots file the library reads.
+const MAX_PEM_FILE: u64 = 4 * 1024 * 1024;
+
 /// How long a host's resolved addresses are reused.
 const RESOLVE_TTL: Duration = Duration::from_secs(30);
 
@@ -385,10 +388,9 @@ impl Http {
             Ok(Ok(r)) => r,
             Ok(Err(e)) => return (Err(classify(e, call.method, wrote_bytes())), None),
             Err(_) => {
-                let e = Error::new(
-                    oc_status::OC_ERR_VALIDATION,
-                    "validation failed: the request has an invalid method, URL or header",
-                );
+                // The checks of each request make this unreachable; should one miss a case,
+                // this names the request rather than sending it.
+                let e = Error::invalid_value("", "cannot be sent as an HTTP request");
                 return (Err(Failure::Final(e)), None);
             }
         };
@@ -622,7 +624,19 @@ fn proxy_for(config: &Config, base: &HttpUrl) -> Result<Option<ureq::Proxy>> {
 fn tls_with_extra_roots(path: &std::path::Path) -> Result<ureq::tls::TlsConfig> {
     use ureq::tls::{parse_pem, Certificate, PemItem, RootCerts, TlsConfig};
     let pointer = "/caCertificatesPemFile";
-    let pem = std::fs::read(path).map_err(|_| Error::invalid_value(pointer, "cannot be read"))?;
+    // A regular file only (a device or a FIFO could block or never end), read up to a cap.
+    let file = std::fs::File::open(path)
+        .and_then(|f| f.metadata().map(|m| (f, m)))
+        .ok()
+        .filter(|(_, m)| m.is_file())
+        .map(|(f, _)| f)
+        .ok_or_else(|| Error::invalid_value(pointer, "must be a readable regular file"))?;
+    let mut pem = Vec::new();
+    std::io::Read::read_to_end(&mut std::io::Read::take(file, MAX_PEM_FILE + 1), &mut pem)
+        .map_err(|_| Error::invalid_value(pointer, "cannot be read"))?;
+    if pem.len() as u64 > MAX_PEM_FILE {
+        return Err(Error::invalid_value(pointer, "must be at most 4 MiB"));
+    }
     let mut roots: Vec<Certificate<'static>> = webpki_root_certs::TLS_SERVER_ROOT_CERTS
         .iter()
         .map(|c| Certificate::from_der(c.as_ref()).to_owned())

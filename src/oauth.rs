@@ -9,6 +9,16 @@ use crate::url::{encode, push_query, HttpUrl};
 use crate::Client;
 use serde_json::Value;
 
+/// Query parameters the library sets from the request's own members.
+const RESERVED_PARAMS: [&str; 6] = [
+    "apiKey",
+    "apiSecret",
+    "callbackUrl",
+    "state",
+    "scope",
+    "siteAddress",
+];
+
 /// The request of [`Client::oauth_url`].
 #[derive(Debug, Clone, Default)]
 pub struct OAuthUrlRequest {
@@ -39,7 +49,16 @@ impl OAuthUrlRequest {
         let element = match f.value("element") {
             None => None,
             Some(Value::String(s)) => Some(s.clone()),
-            Some(Value::Number(n)) => Some(n.to_string()),
+            Some(Value::Number(n)) => match n.as_u64() {
+                Some(id) if id > 0 => Some(id.to_string()),
+                _ => {
+                    p.invalid(
+                        "/element",
+                        "must be a key or a positive whole number (an id)",
+                    );
+                    Some("x".into())
+                }
+            },
             Some(_) => {
                 p.wrong_type("/element", "must be a string (key) or a number (id)");
                 Some("x".into())
@@ -97,6 +116,9 @@ impl OAuthUrlRequest {
         }
         for (name, value) in &self.params {
             let pointer = format!("/params/{}", pointer_segment(name));
+            if RESERVED_PARAMS.contains(&name.as_str()) {
+                p.invalid(&pointer, "is set by the library from its own member");
+            }
             no_control(&mut p, &pointer, name);
             no_control(&mut p, &pointer, value);
         }

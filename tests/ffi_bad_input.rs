@@ -357,6 +357,35 @@ fn every_bad_input_is_refused_and_nothing_is_sent() {
         );
         cases += 1;
     }
+    let doc = json!({"element": "e", "apiKey": "k", "apiSecret": "s", "callbackUrl": "https://a/cb",
+                     "params": {"state": "mine"}});
+    expect(
+        &target,
+        "oc_oauth_url",
+        doc.to_string().as_bytes(),
+        VALIDATION,
+        "/params/state",
+    );
+    let doc =
+        json!({"element": -1.5, "apiKey": "k", "apiSecret": "s", "callbackUrl": "https://a/cb"});
+    expect(
+        &target,
+        "oc_oauth_url",
+        doc.to_string().as_bytes(),
+        VALIDATION,
+        "/element",
+    );
+    let many: Vec<Value> = (0..20_000).map(|_| json!(1)).collect();
+    let (status, doc) = target.run(
+        "oc_list_instances",
+        json!({"tags": many}).to_string().as_bytes(),
+    );
+    assert_eq!(status, INVALID);
+    assert!(
+        doc.to_string().len() < 16 * 1024,
+        "the error stays small: {} bytes",
+        doc.to_string().len()
+    );
     for header in ["Authorization", "host", "Content-Length", "Bad Name", ""] {
         let doc = json!({"method": "GET", "path": "/ping", "headers": {header: "v"}});
         let pointer = format!("/headers/{header}");

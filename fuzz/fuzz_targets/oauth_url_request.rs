@@ -1,0 +1,14 @@
+//! `OAuthUrlRequest::from_json`, then `.validate()`.
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+use openconnectors::OAuthUrlRequest;
+use openconnectors_fuzz::{assert_no_leak, check_in};
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    let r = OAuthUrlRequest::from_json(text).and_then(|r| r.validate().map(|()| r));
+    if let Err(e) = &r {
+        assert_no_leak(e, text, "/apiSecret");
+    }
+    check_in(r, text);
+});

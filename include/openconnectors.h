@@ -137,7 +137,8 @@ const char *oc_status_name(uint32_t status);
  *
  * On success `*client_out` is the new client and `*error_json_out` (when not NULL) is set to
  * NULL. On error `*client_out` is NULL and `*error_json_out` (when not NULL) is the error
- * document. A NULL `client_out` returns `OC_ERR_INVALID_ARGUMENT` and writes nothing.
+ * document. A NULL `config_json` is `OC_ERR_INVALID_ARGUMENT` (pass `"{}"` for the defaults);
+ * a NULL `client_out` returns `OC_ERR_INVALID_ARGUMENT` and writes nothing.
  *
  * # Safety
  * `config_json` is NULL or a NUL-terminated string; `client_out` is NULL or writable;
@@ -179,7 +180,7 @@ oc_status oc_create_instance(const oc_client *client,
                              char **response_json_out);
 
 /**
- * `GET /instances/{id}`. Request: `{"id": 1234}`. Result: the instance.
+ * `GET /instances/{id}`. Request: `{"id": 1234}` (a JSON number). Result: the instance.
  *
  * # Safety
  * As for `oc_oauth_url`.

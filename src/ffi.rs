@@ -163,7 +163,8 @@ pub extern "C" fn oc_status_name(status: u32) -> *const c_char {
 ///
 /// On success `*client_out` is the new client and `*error_json_out` (when not NULL) is set to
 /// NULL. On error `*client_out` is NULL and `*error_json_out` (when not NULL) is the error
-/// document. A NULL `client_out` returns `OC_ERR_INVALID_ARGUMENT` and writes nothing.
+/// document. A NULL `config_json` is `OC_ERR_INVALID_ARGUMENT` (pass `"{}"` for the defaults);
+/// a NULL `client_out` returns `OC_ERR_INVALID_ARGUMENT` and writes nothing.
 ///
 /// # Safety
 /// `config_json` is NULL or a NUL-terminated string; `client_out` is NULL or writable;
@@ -255,7 +256,7 @@ pub unsafe extern "C" fn oc_create_instance(
     })
 }
 
-/// `GET /instances/{id}`. Request: `{"id": 1234}`. Result: the instance.
+/// `GET /instances/{id}`. Request: `{"id": 1234}` (a JSON number). Result: the instance.
 ///
 /// # Safety
 /// As for `oc_oauth_url`.

@@ -51,6 +51,7 @@ mod instances;
 mod json;
 mod oauth;
 mod secret;
+mod transport;
 mod url;
 
 pub use call::ApiRequest;

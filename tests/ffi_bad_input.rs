@@ -346,6 +346,9 @@ fn every_bad_input_is_refused_and_nothing_is_sent() {
         "/a?b",
         "/a#b",
         "/a%0d%0a",
+        "/`ub",
+        "/a<b>",
+        "/%zz",
     ] {
         let doc = json!({"method": "GET", "path": path});
         expect(
@@ -549,6 +552,16 @@ fn bad_configurations_are_refused_by_oc_client_new() {
         (json!({"timeoutMs": 0}), VALIDATION, "/timeoutMs"),
         (
             json!({"caCertificatesPemFile": "/nonexistent/roots.pem"}),
+            VALIDATION,
+            "/caCertificatesPemFile",
+        ),
+        (
+            json!({"caCertificatesPemFile": "/dev/zero"}),
+            VALIDATION,
+            "/caCertificatesPemFile",
+        ),
+        (
+            json!({"caCertificatesPemFile": "/tmp"}),
             VALIDATION,
             "/caCertificatesPemFile",
         ),

@@ -1,6 +1,9 @@
 //! The Rust API against the emulator over real HTTP on loopback: the whole flow, and the HTTP
 //! behaviour of abi.md (retries, timeouts, outcome-unknown, caps, pooled connections).
 
+mod common;
+
+use common::{fault, journal};
 use openconnectors::{
     oc_status, parse_callback, ApiRequest, Client, Config, InstanceId, ListInstances, Method,
     NewInstance, OAuthUrlRequest, Secret, UpdateInstance,
@@ -53,34 +56,6 @@ fn raw_agent() -> ureq::Agent {
         .max_redirects(0)
         .build()
         .new_agent()
-}
-
-fn hook(emu: &Emulator, method: &str, path: &str, body: Option<Value>) -> Value {
-    let url = format!("{}{path}", emu.root_url());
-    let agent = raw_agent();
-    let mut response = match (method, body) {
-        ("POST", Some(b)) => agent
-            .post(&url)
-            .header("content-type", "application/json")
-            .send(b.to_string()),
-        ("POST", None) => agent.post(&url).send_empty(),
-        ("DELETE", _) => agent.delete(&url).call(),
-        _ => agent.get(&url).call(),
-    }
-    .expect("the hook answers");
-    let text = response.body_mut().read_to_string().unwrap_or_default();
-    serde_json::from_str(&text).unwrap_or(Value::Null)
-}
-
-fn fault(emu: &Emulator, spec: Value) {
-    hook(emu, "POST", "/__emulator/faults", Some(spec));
-}
-
-fn journal(emu: &Emulator) -> Vec<Value> {
-    hook(emu, "GET", "/__emulator/requests", None)
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
 }
 
 /// Steps 1 and 2: the authorization URL, the consent followed as a browser would, the code.

@@ -1247,52 +1247,49 @@ static void *browser_main(void *arg) {
   return NULL;
 }
 
-static void test_await_callback(void) {
-  struct browser b;
+/* Runs oc_await_callback on a fresh port while a browser thread first asks for /favicon.ico,
+ * then follows `redirect` (path and query) to the listener. */
+static oc_call await_with_browser(struct browser *b, const char *redirect, enum result_kind kind) {
   pthread_t thread;
   char *request;
   oc_call r;
+  memset(b, 0, sizeof *b);
+  b->port = unused_port();
+  b->redirect = redirect;
+  request = fmt("{\"callbackUrl\":\"http://127.0.0.1:%d/cb\",\"expectedState\":\"s\",\"timeoutMs\":10000}",
+                b->port);
+  CHECK(pthread_create(&thread, NULL, browser_main, b) == 0);
+  r = CALLP(oc_await_callback, request, kind);
+  pthread_join(thread, NULL);
+  CHECK_MSG(b->favicon_status == 404, "/favicon.ico answered %d, want 404", b->favicon_status);
+  free(request);
+  return r;
+}
+
+static void test_await_callback(void) {
+  struct browser b;
+  char *request;
+  oc_call r;
   long long t0, elapsed;
-  int port;
   test_section("oc_await_callback");
 
-  port = unused_port();
-  memset(&b, 0, sizeof b);
-  b.port = port;
-  b.redirect = "/cb?code=x&state=s";
-  request = fmt("{\"callbackUrl\":\"http://127.0.0.1:%d/cb\",\"expectedState\":\"s\",\"timeoutMs\":10000}",
-                port);
-  CHECK(pthread_create(&thread, NULL, browser_main, &b) == 0);
-  r = CALLP(oc_await_callback, request, RESULT_CALLBACK);
-  pthread_join(thread, NULL);
+  r = await_with_browser(&b, "/cb?code=x&state=s", RESULT_CALLBACK);
   CHECK_STATUS(r.status, OC_OK);
   CHECK(json_str_eq(r.json, "/code", "x"));
   CHECK(json_str_eq(r.json, "/state", "s"));
   CHECK(json_str_eq(r.json, "/params/code", "x"));
-  CHECK_MSG(b.favicon_status == 404, "/favicon.ico answered %d, want 404", b.favicon_status);
   CHECK_MSG(b.redirect_status == 200, "the redirect answered %d", b.redirect_status);
   CHECK_MSG(b.page && strlen(b.page) > 0, "a page for the browser");
   free(b.page);
   oc_call_free(&r);
-  free(request);
 
   /* A denial through the listener. */
-  port = unused_port();
-  memset(&b, 0, sizeof b);
-  b.port = port;
-  b.redirect = "/cb?error=access_denied&error_description=no&state=s";
-  request = fmt("{\"callbackUrl\":\"http://127.0.0.1:%d/cb\",\"expectedState\":\"s\",\"timeoutMs\":10000}",
-                port);
-  CHECK(pthread_create(&thread, NULL, browser_main, &b) == 0);
-  r = CALLP(oc_await_callback, request, RESULT_PLAIN);
-  pthread_join(thread, NULL);
+  r = await_with_browser(&b, "/cb?error=access_denied&error_description=no&state=s", RESULT_PLAIN);
   CHECK_STATUS(r.status, OC_ERR_OAUTH_DENIED);
   CHECK(json_str_eq(r.json, "/error/oauthError", "access_denied"));
-  CHECK_MSG(b.favicon_status == 404, "/favicon.ico answered %d, want 404", b.favicon_status);
   CHECK_MSG(b.redirect_status != 0 && b.page != NULL, "the browser got an answer");
   free(b.page);
   oc_call_free(&r);
-  free(request);
 
   /* Nobody comes. */
   request = fmt("{\"callbackUrl\":\"http://127.0.0.1:%d/cb\",\"timeoutMs\":300}", unused_port());

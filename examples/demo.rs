@@ -162,7 +162,7 @@ fn run() -> Result<(), String> {
     };
     let callback = await_callback(&AwaitCallbackRequest {
         callback_url: s.callback_url.clone(),
-        expected_state: Some(state),
+        expected_state: state,
         timeout: Duration::from_secs(300),
     })
     .map_err(|e| fail("step 2", e))?;
@@ -174,7 +174,7 @@ fn run() -> Result<(), String> {
     println!("Step 3: provision the instance");
     let document = json!({
         "element": {"key": s.element},
-        "providerData": {"code": callback.code},
+        "providerData": {"code": callback.code.expose()},
         "configuration": {
             "oauth.callback.url": s.callback_url,
             "oauth.api.key": s.api_key,
@@ -225,7 +225,7 @@ fn run() -> Result<(), String> {
 
     println!("Delete: instance {id}");
     let deleted = client
-        .delete_instance(InstanceId(id))
+        .delete_instance(InstanceId::new(id).expect("platform ids are positive"))
         .map_err(|e| fail("the deletion", e))?;
     println!("        {}", deleted.as_str());
     println!("Done: the whole flow worked.");

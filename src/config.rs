@@ -40,6 +40,8 @@ pub struct Config {
     pub ca_certificates_pem_file: Option<PathBuf>,
     /// Allows plain http to hosts other than loopback.
     pub allow_insecure_http: bool,
+    /// One call as a whole, retries and `Retry-After` waits included (default 120 s).
+    pub deadline: Duration,
 }
 
 impl Default for Config {
@@ -56,6 +58,7 @@ impl Default for Config {
             proxy: None,
             ca_certificates_pem_file: None,
             allow_insecure_http: false,
+            deadline: Duration::from_millis(120_000),
         }
     }
 }
@@ -93,6 +96,9 @@ impl Config {
         if let Some(v) = f.bool("allowInsecureHttp", &mut p) {
             c.allow_insecure_http = v;
         }
+        if let Some(ms) = f.u64_at_least("deadlineMs", 1, &mut p) {
+            c.deadline = Duration::from_millis(ms);
+        }
         p.finish()?;
         c.validate()?;
         Ok(c)
@@ -102,7 +108,13 @@ impl Config {
     pub fn validate(&self) -> Result<()> {
         let mut p = Problems::default();
         match HttpUrl::parse(&self.base_url) {
-            None => p.invalid("/baseUrl", "must be an absolute http or https URL"),
+            None => p.invalid(
+                "/baseUrl",
+                "must be an absolute http or https URL without user information",
+            ),
+            Some(u) if u.has_query_or_fragment => {
+                p.invalid("/baseUrl", "must not hold a query or a fragment")
+            }
             Some(u) if !u.https && !u.is_loopback() && !self.allow_insecure_http => p.invalid(
                 "/baseUrl",
                 "must use https (plain http is allowed only to loopback hosts, or with allowInsecureHttp)",
@@ -143,19 +155,35 @@ impl Config {
             p.invalid("/userAgent", "must not be empty");
         }
         no_control(&mut p, "/userAgent", &self.user_agent);
-        if let Some(proxy) = &self.proxy {
-            let ok = HttpUrl::parse(proxy.expose()).is_some_and(|u| !u.https);
-            if !ok && !proxy.is_empty() {
-                p.invalid("/proxy", "must be an http:// proxy URL");
+        if self.deadline.is_zero() {
+            p.invalid("/deadlineMs", "must be a whole number of at least 1");
+        }
+        if let Some(proxy) = self.proxy.as_ref().filter(|p| !p.is_empty()) {
+            if parse_proxy(proxy.expose()).is_none() {
+                p.invalid(
+                    "/proxy",
+                    "must be an http:// proxy URL (credentials percent-encoded)",
+                );
             }
         }
         if let Some(path) = &self.ca_certificates_pem_file {
             if path.as_os_str().is_empty() {
                 p.invalid("/caCertificatesPemFile", "must be a file path");
+            } else if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
+                // Checked without opening: a FIFO or a device could block the open or the read.
+                p.invalid("/caCertificatesPemFile", "must be an existing regular file");
             }
         }
         p.finish()
     }
+}
+
+/// The configured proxy, checked: an `http://` proxy, possibly with percent-encoded
+/// credentials, which ureq sends in `Proxy-Authorization` only.
+pub(crate) fn parse_proxy(text: &str) -> Option<ureq::Proxy> {
+    ureq::Proxy::new(text)
+        .ok()
+        .filter(|p| p.protocol() == ureq::ProxyProtocol::Http)
 }
 
 #[cfg(test)]

@@ -1,13 +1,14 @@
-//! Decoding the platform's answers into result documents and errors. Pure functions of the
-//! answer, so that they can be tested and fuzzed without a network.
+//! Decoding the platform's 2xx answers into result documents. Pure functions of the answer,
+//! so that they can be tested and fuzzed without a network. (Non-2xx answers are errors: see
+//! the `http` module.)
 
-use crate::error::{oc_status, Error, Result};
-use crate::http::{Method, Reply};
+use crate::error::{Error, Result};
+use crate::http::Reply;
 use crate::json::{checked, Json};
 use serde_json::{Map, Value};
 
 fn decode_error(message: &str) -> Error {
-    Error::new(oc_status::OC_ERR_DECODE, message)
+    Error::decode(message)
 }
 
 /// Step 1's answer: an object with a string `oauthUrl`, to which the sent state is added.
@@ -76,41 +77,9 @@ pub(crate) fn service_reply(reply: Reply) -> Result<Json> {
     )))
 }
 
-/// The `OC_ERR_API` error of a non-2xx answer, from the platform's error body
-/// `{"requestId", "message", "providerMessage"}` (else the `Elements-Request-Id` header).
-pub(crate) fn api_error(method: Method, path: &str, reply: &Reply) -> Error {
-    let parsed: Option<Value> = serde_json::from_slice(&reply.body).ok();
-    let field = |name: &str| {
-        parsed
-            .as_ref()
-            .and_then(|v| v.get(name))
-            .and_then(Value::as_str)
-            .map(str::to_owned)
-    };
-    let status = reply.status;
-    let reason = ureq::http::StatusCode::from_u16(status)
-        .ok()
-        .and_then(|s| s.canonical_reason())
-        .unwrap_or("");
-    let mut e = Error::new(
-        oc_status::OC_ERR_API,
-        format!(
-            "the platform answered {status} {reason} to {} {path}",
-            method.name()
-        )
-        .replace("  ", " "),
-    );
-    e.http_status = Some(status);
-    e.request_id =
-        field("requestId").or_else(|| reply.header("elements-request-id").map(str::to_owned));
-    e.platform_message = field("message");
-    e.provider_message = field("providerMessage");
-    e
-}
-
 /// Runs every decoder on one answer, as each operation would meet it. For the fuzz targets
-/// (`fuzz/`); not part of the API.
-#[doc(hidden)]
+/// (`fuzz/`), which build with `--cfg fuzzing`; not part of the API.
+#[cfg(fuzzing)]
 pub fn fuzz_all_decoders(status: u16, headers: Vec<(String, String)>, body: Vec<u8>) {
     let mut map = ureq::http::HeaderMap::new();
     for (name, value) in headers {
@@ -128,10 +97,7 @@ pub fn fuzz_all_decoders(status: u16, headers: Vec<(String, String)>, body: Vec<
     };
     let _ = oauth_url(&reply.body, String::new());
     let _ = instance(reply.body.clone());
-    for method in [Method::Get, Method::Post, Method::Delete] {
-        let e = api_error(method, "/instances", &reply);
-        let _ = e.to_json();
-    }
+    crate::http::fuzz_api_errors(&reply);
     let _ = instance_list(reply.clone());
     let _ = service_reply(reply);
 }
@@ -139,6 +105,7 @@ pub fn fuzz_all_decoders(status: u16, headers: Vec<(String, String)>, body: Vec<
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::oc_status;
     use serde_json::json;
 
     fn reply(status: u16, headers: &[(&str, &str)], body: &str) -> Reply {
@@ -154,34 +121,6 @@ mod tests {
             headers: map,
             body: body.as_bytes().to_vec(),
         }
-    }
-
-    #[test]
-    fn api_errors_take_the_platform_body_then_the_header() {
-        let r = reply(
-            404,
-            &[("elements-request-id", "from-header")],
-            r#"{"requestId": "abc", "message": "No instance", "providerMessage": "p"}"#,
-        );
-        let e = api_error(Method::Get, "/instances/1", &r);
-        assert_eq!(
-            e.message,
-            "the platform answered 404 Not Found to GET /instances/1"
-        );
-        assert_eq!(
-            (e.request_id.as_deref(), e.platform_message.as_deref()),
-            (Some("abc"), Some("No instance"))
-        );
-        let e = api_error(
-            Method::Get,
-            "/x",
-            &reply(599, &[("elements-request-id", "h")], "<html>"),
-        );
-        assert_eq!(
-            (e.request_id.as_deref(), e.http_status),
-            (Some("h"), Some(599))
-        );
-        assert_eq!(e.message, "the platform answered 599 to GET /x");
     }
 
     #[test]

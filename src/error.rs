@@ -1,100 +1,9 @@
-//! Status codes and the error document that every failing operation returns.
+//! The error document that every failing operation returns, and the collection of every
+//! problem of a request before it is refused.
 
+use crate::secret::Redactor;
+pub use crate::status::{oc_status, Status};
 use serde_json::{json, Map, Value};
-
-/// The result of every operation, with numbers fixed by the public C contract.
-///
-/// The numbers never change; new statuses may be added. In C the type is `uint32_t`.
-#[allow(non_camel_case_types)]
-#[repr(u32)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum oc_status {
-    /// Success: the out-pointer holds the result document.
-    OC_OK = 0,
-    /// A NULL pointer, bytes that are not UTF-8, text that is not JSON, or a JSON member of the
-    /// wrong type (named in `invalid`).
-    OC_ERR_INVALID_ARGUMENT = 1,
-    /// Well-formed input with missing or invalid entries (named in `missing` and `invalid`);
-    /// nothing was sent.
-    OC_ERR_VALIDATION = 2,
-    /// The provider redirected back with `error=...` (see `oauthError`).
-    OC_ERR_OAUTH_DENIED = 3,
-    /// The callback's `state` differs from the expected one, or is absent.
-    OC_ERR_STATE_MISMATCH = 4,
-    /// The platform answered with a non-2xx status (see `status`, `requestId`,
-    /// `platformMessage`).
-    OC_ERR_API = 5,
-    /// A configured timeout expired.
-    OC_ERR_TIMEOUT = 6,
-    /// DNS, connect, TLS or I/O failure, or a refused redirect.
-    OC_ERR_TRANSPORT = 7,
-    /// A 2xx answer whose body is not the expected JSON, or is larger than `maxResponseBytes`.
-    OC_ERR_DECODE = 8,
-    /// A non-idempotent request (POST, PUT, PATCH) may or may not have taken effect: the
-    /// connection was lost or timed out after the request was sent.
-    OC_ERR_OUTCOME_UNKNOWN = 9,
-    /// A bug in the library: a panic caught at the boundary.
-    OC_ERR_INTERNAL = 99,
-}
-
-/// The Rust name of [`oc_status`].
-pub type Status = oc_status;
-
-impl oc_status {
-    /// Every status, in numeric order.
-    pub const ALL: [oc_status; 11] = [
-        oc_status::OC_OK,
-        oc_status::OC_ERR_INVALID_ARGUMENT,
-        oc_status::OC_ERR_VALIDATION,
-        oc_status::OC_ERR_OAUTH_DENIED,
-        oc_status::OC_ERR_STATE_MISMATCH,
-        oc_status::OC_ERR_API,
-        oc_status::OC_ERR_TIMEOUT,
-        oc_status::OC_ERR_TRANSPORT,
-        oc_status::OC_ERR_DECODE,
-        oc_status::OC_ERR_OUTCOME_UNKNOWN,
-        oc_status::OC_ERR_INTERNAL,
-    ];
-
-    /// The status for a raw number, if it is one.
-    pub fn from_u32(n: u32) -> Option<oc_status> {
-        Self::ALL.iter().copied().find(|s| *s as u32 == n)
-    }
-
-    /// The constant's name, e.g. `"OC_ERR_API"`.
-    pub fn name(self) -> &'static str {
-        match self {
-            oc_status::OC_OK => "OC_OK",
-            oc_status::OC_ERR_INVALID_ARGUMENT => "OC_ERR_INVALID_ARGUMENT",
-            oc_status::OC_ERR_VALIDATION => "OC_ERR_VALIDATION",
-            oc_status::OC_ERR_OAUTH_DENIED => "OC_ERR_OAUTH_DENIED",
-            oc_status::OC_ERR_STATE_MISMATCH => "OC_ERR_STATE_MISMATCH",
-            oc_status::OC_ERR_API => "OC_ERR_API",
-            oc_status::OC_ERR_TIMEOUT => "OC_ERR_TIMEOUT",
-            oc_status::OC_ERR_TRANSPORT => "OC_ERR_TRANSPORT",
-            oc_status::OC_ERR_DECODE => "OC_ERR_DECODE",
-            oc_status::OC_ERR_OUTCOME_UNKNOWN => "OC_ERR_OUTCOME_UNKNOWN",
-            oc_status::OC_ERR_INTERNAL => "OC_ERR_INTERNAL",
-        }
-    }
-
-    /// The error document's `kind` for this status (`"ok"` for [`oc_status::OC_OK`]).
-    pub fn kind(self) -> &'static str {
-        match self {
-            oc_status::OC_OK => "ok",
-            oc_status::OC_ERR_INVALID_ARGUMENT => "invalid_argument",
-            oc_status::OC_ERR_VALIDATION => "validation",
-            oc_status::OC_ERR_OAUTH_DENIED => "oauth_denied",
-            oc_status::OC_ERR_STATE_MISMATCH => "state_mismatch",
-            oc_status::OC_ERR_API => "api",
-            oc_status::OC_ERR_TIMEOUT => "timeout",
-            oc_status::OC_ERR_TRANSPORT => "transport",
-            oc_status::OC_ERR_DECODE => "decode",
-            oc_status::OC_ERR_OUTCOME_UNKNOWN => "outcome_unknown",
-            oc_status::OC_ERR_INTERNAL => "internal",
-        }
-    }
-}
 
 /// One invalid entry: where it is (a JSON Pointer into the request) and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -187,6 +96,82 @@ impl Error {
             pointer,
             reason,
         )
+    }
+
+    /// `OC_ERR_INVALID_ARGUMENT` for a whole argument of a C function (`client`,
+    /// `request_json`, ...), named in the message; its `invalid` entry has the root pointer.
+    pub(crate) fn bad_argument(name: &str, what: &str) -> Error {
+        let mut e = Error::new(
+            oc_status::OC_ERR_INVALID_ARGUMENT,
+            format!("invalid argument: {name} {what}"),
+        );
+        e.invalid.push(Invalid {
+            pointer: String::new(),
+            reason: format!("{name} {what}"),
+        });
+        e
+    }
+
+    /// `OC_ERR_INVALID_ARGUMENT` for a NULL argument.
+    pub(crate) fn null_argument(name: &str) -> Error {
+        Error::bad_argument(name, "is NULL")
+    }
+
+    /// `OC_ERR_TRANSPORT` with this description.
+    pub(crate) fn transport(what: &str) -> Error {
+        Error::new(oc_status::OC_ERR_TRANSPORT, what)
+    }
+
+    /// `OC_ERR_DECODE` with this description.
+    pub(crate) fn decode(what: &str) -> Error {
+        Error::new(oc_status::OC_ERR_DECODE, what)
+    }
+
+    /// `OC_ERR_TIMEOUT` with this description.
+    pub(crate) fn timeout(what: &str) -> Error {
+        Error::new(oc_status::OC_ERR_TIMEOUT, what)
+    }
+
+    /// `OC_ERR_CANCELLED`: nothing of the call can have taken effect.
+    pub(crate) fn cancelled() -> Error {
+        Error::new(
+            oc_status::OC_ERR_CANCELLED,
+            "cancelled: the call was cancelled before anything of it could take effect",
+        )
+    }
+
+    /// `OC_ERR_OUTCOME_UNKNOWN`: `what` happened after a POST, PUT or PATCH was sent.
+    pub(crate) fn outcome_unknown(what: &str) -> Error {
+        Error::new(
+            oc_status::OC_ERR_OUTCOME_UNKNOWN,
+            format!("{what} after the request was sent: it may or may not have taken effect"),
+        )
+    }
+
+    /// Replaces every secret the redactor knows, in every text of the error, with
+    /// `[redacted]`: servers may echo what they were sent.
+    pub(crate) fn redact(&mut self, redactor: &Redactor) {
+        let details = &mut *self.0;
+        redactor.apply(&mut details.message);
+        for text in [
+            &mut details.request_id,
+            &mut details.platform_message,
+            &mut details.provider_message,
+            &mut details.oauth_error,
+            &mut details.oauth_error_description,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            redactor.apply(text);
+        }
+        for pointer in &mut details.missing {
+            redactor.apply(pointer);
+        }
+        for invalid in &mut details.invalid {
+            redactor.apply(&mut invalid.pointer);
+            redactor.apply(&mut invalid.reason);
+        }
     }
 
     fn naming(status: Status, what: &str, pointer: &str, reason: &str) -> Error {
@@ -363,28 +348,6 @@ fn pointer_list<'a>(pointers: impl Iterator<Item = &'a str>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn numbers_names_and_kinds_are_fixed() {
-        let expected = [
-            (0, "OC_OK", "ok"),
-            (1, "OC_ERR_INVALID_ARGUMENT", "invalid_argument"),
-            (2, "OC_ERR_VALIDATION", "validation"),
-            (3, "OC_ERR_OAUTH_DENIED", "oauth_denied"),
-            (4, "OC_ERR_STATE_MISMATCH", "state_mismatch"),
-            (5, "OC_ERR_API", "api"),
-            (6, "OC_ERR_TIMEOUT", "timeout"),
-            (7, "OC_ERR_TRANSPORT", "transport"),
-            (8, "OC_ERR_DECODE", "decode"),
-            (9, "OC_ERR_OUTCOME_UNKNOWN", "outcome_unknown"),
-            (99, "OC_ERR_INTERNAL", "internal"),
-        ];
-        for (n, name, kind) in expected {
-            let s = oc_status::from_u32(n).unwrap();
-            assert_eq!((s as u32, s.name(), s.kind()), (n, name, kind));
-        }
-        assert_eq!(oc_status::from_u32(10), None);
-    }
 
     #[test]
     fn problems_report_everything_at_once() {

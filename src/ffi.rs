@@ -3,15 +3,20 @@
 //! Every export runs behind [`boundary`] (no panic crosses into C), reads its pointers through
 //! the small helpers below (NULL is `OC_ERR_INVALID_ARGUMENT`), and writes its out-pointer once,
 //! at the end. `CString::into_raw` and `CString::from_raw` (in `oc_string_free`) are the only
-//! allocation pair.
+//! allocation pair. Every operation goes through [`oc_call`]'s path: the named functions are
+//! `oc_call` with their name and no cancel handle.
 
-use crate::callback::{await_callback, parse_callback, AwaitCallbackRequest, ParseCallbackRequest};
+use crate::cancel::Cancel;
+use crate::client::Client;
 use crate::config::Config;
 use crate::error::{oc_status, Error, Result};
-use crate::instances::{InstanceId, ListInstances, NewInstance, UpdateInstance};
-use crate::{ApiRequest, Client, Json, OAuthUrlRequest};
-use std::ffi::{c_char, CStr, CString};
+use crate::json::Json;
+use crate::log::{self, Level};
+use crate::operation::{operation_spec, Operation};
+use crate::pool::{self, Lane};
+use std::ffi::{c_char, c_void, CStr, CString};
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Arc;
 
 /// A client of the platform: configuration, credentials and one connection pool.
 ///
@@ -19,8 +24,36 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 /// creation and safe to use from many threads at once.
 #[allow(non_camel_case_types)]
 pub struct oc_client {
-    inner: Client,
+    /// Shared with the asynchronous calls still running, which keep it alive.
+    inner: Arc<Client>,
 }
+
+/// A cancel handle: create it with `oc_cancel_new`, trigger it with `oc_cancel_trigger`, free
+/// it with `oc_cancel_free`. Calls given it hold their own reference.
+#[allow(non_camel_case_types)]
+pub struct oc_cancel {
+    inner: Cancel,
+}
+
+/// The callback of `oc_call_async`: runs once, on a library thread, with the status and the
+/// result or error document, which it owns (free it with `oc_string_free`).
+#[allow(non_camel_case_types)]
+pub type oc_callback = Option<
+    unsafe extern "C" fn(user_data: *mut c_void, status: oc_status, response_json: *mut c_char),
+>;
+
+/// The logger of `oc_set_logger`: runs on the thread that did the work, with the level (1
+/// error to 5 trace) and one JSON record, borrowed for the call.
+#[allow(non_camel_case_types)]
+pub type oc_log_callback =
+    Option<unsafe extern "C" fn(user_data: *mut c_void, level: u32, record_json: *const c_char)>;
+
+/// The major version of the library this header belongs to.
+pub const OC_VERSION_MAJOR: u32 = 0;
+/// The minor version of the library this header belongs to.
+pub const OC_VERSION_MINOR: u32 = 1;
+/// The patch version of the library this header belongs to.
+pub const OC_VERSION_PATCH: u32 = 0;
 
 const VERSION_C: &CStr =
     match CStr::from_bytes_with_nul(concat!(env!("CARGO_PKG_VERSION"), "\0").as_bytes()) {
@@ -33,37 +66,51 @@ fn boundary<T>(fallback: T, body: impl FnOnce() -> T) -> T {
     catch_unwind(AssertUnwindSafe(body)).unwrap_or(fallback)
 }
 
-/// Runs an operation behind the boundary and writes its JSON (the result, or the error
-/// document) to `out`. A NULL `out` is `OC_ERR_INVALID_ARGUMENT` and nothing is written.
-fn json_call(out: *mut *mut c_char, op: impl FnOnce() -> Result<String>) -> oc_status {
+/// Runs an operation behind the boundary: the status and the JSON to hand out (the result, or
+/// the error document).
+fn outcome(op: impl FnOnce() -> Result<Json>) -> (oc_status, String) {
+    match catch_unwind(AssertUnwindSafe(op)) {
+        Ok(Ok(json)) => (oc_status::OC_OK, json.into_string()),
+        Ok(Err(e)) => (e.status, e.to_json()),
+        Err(_) => (oc_status::OC_ERR_INTERNAL, internal_error().to_json()),
+    }
+}
+
+/// Runs an operation and writes its JSON to `out`. A NULL `out` is
+/// `OC_ERR_INVALID_ARGUMENT` and nothing is written.
+fn json_call(out: *mut *mut c_char, op: impl FnOnce() -> Result<Json>) -> oc_status {
     if out.is_null() {
         return oc_status::OC_ERR_INVALID_ARGUMENT;
     }
-    let (status, text) = match catch_unwind(AssertUnwindSafe(op)) {
-        Ok(Ok(json)) => (oc_status::OC_OK, json),
-        Ok(Err(e)) => (e.status, e.to_json()),
-        Err(_) => (oc_status::OC_ERR_INTERNAL, internal_error().to_json()),
-    };
+    let (status, text) = outcome(op);
     // SAFETY: `out` is non-NULL and, by the contract, points to writable storage.
     unsafe { *out = into_c_string(text) };
     status
 }
 
-/// An operation on a client with a JSON request.
-fn client_call(
+/// The path of every synchronous operation: check the arguments, parse, run.
+///
+/// # Safety
+/// The pointers are NULL or valid, as `oc_call` requires.
+unsafe fn call(
     client: *const oc_client,
+    operation: &str,
     request_json: *const c_char,
+    cancel: *const oc_cancel,
     out: *mut *mut c_char,
-    op: impl FnOnce(&Client, &str) -> Result<Json>,
 ) -> oc_status {
     json_call(out, || {
         #[cfg(test)]
         tests::panic_if_armed();
-        // SAFETY: a non-NULL client comes from `oc_client_new` and is alive during the call.
-        let client = unsafe { client_ref(client) }?;
-        // SAFETY: a non-NULL request is a NUL-terminated string borrowed for the call.
+        let spec = operation_spec(operation)?;
+        // SAFETY: per this function's contract.
+        let client = unsafe { client_arg(client, spec.needs_client) }?;
+        // SAFETY: per this function's contract.
         let text = unsafe { input(request_json, "request_json") }?;
-        op(client, text).map(Json::into_string)
+        let op = Operation::parse(operation, text)?;
+        // SAFETY: per this function's contract.
+        let cancel = unsafe { cancel.as_ref() }.map(|c| &c.inner);
+        op.run(client.as_deref(), cancel)
     })
 }
 
@@ -74,15 +121,17 @@ fn internal_error() -> Error {
     )
 }
 
-/// Borrows the client behind a pointer.
+/// The client behind a pointer, when there is one; NULL is an error when the operation
+/// needs a client.
 ///
 /// # Safety
 /// `client` is NULL or a live pointer from `oc_client_new`.
-unsafe fn client_ref<'a>(client: *const oc_client) -> Result<&'a Client> {
+unsafe fn client_arg(client: *const oc_client, needed: bool) -> Result<Option<Arc<Client>>> {
     // SAFETY: the caller guarantees the pointer is NULL or valid.
     match unsafe { client.as_ref() } {
-        Some(c) => Ok(&c.inner),
-        None => Err(null_argument("client")),
+        Some(c) => Ok(Some(Arc::clone(&c.inner))),
+        None if needed => Err(Error::null_argument("client")),
+        None => Ok(None),
     }
 }
 
@@ -92,29 +141,12 @@ unsafe fn client_ref<'a>(client: *const oc_client) -> Result<&'a Client> {
 /// `ptr` is NULL or a NUL-terminated string that outlives the call.
 unsafe fn input<'a>(ptr: *const c_char, name: &str) -> Result<&'a str> {
     if ptr.is_null() {
-        return Err(null_argument(name));
+        return Err(Error::null_argument(name));
     }
     // SAFETY: non-NULL and NUL-terminated by the caller's contract.
     unsafe { CStr::from_ptr(ptr) }
         .to_str()
-        .map_err(|_| bad_argument(name, "is not valid UTF-8"))
-}
-
-fn null_argument(name: &str) -> Error {
-    bad_argument(name, "is NULL")
-}
-
-/// `OC_ERR_INVALID_ARGUMENT` for a whole argument: its `invalid` entry has the root pointer.
-fn bad_argument(name: &str, what: &str) -> Error {
-    let mut e = Error::new(
-        oc_status::OC_ERR_INVALID_ARGUMENT,
-        format!("invalid argument: {name} {what}"),
-    );
-    e.invalid.push(crate::Invalid {
-        pointer: String::new(),
-        reason: format!("{name} {what}"),
-    });
-    e
+        .map_err(|_| Error::bad_argument(name, "is not valid UTF-8"))
 }
 
 fn into_c_string(text: String) -> *mut c_char {
@@ -126,7 +158,7 @@ fn into_c_string(text: String) -> *mut c_char {
         .into_raw()
 }
 
-/// The library's version, e.g. `"0.1.0"`. Static: never free it.
+/// The library's version, e.g. `"0.2.0"`. Static: never free it.
 #[no_mangle]
 pub extern "C" fn oc_version() -> *const c_char {
     boundary(std::ptr::null(), || VERSION_C.as_ptr())
@@ -138,28 +170,16 @@ pub extern "C" fn oc_version() -> *const c_char {
 #[no_mangle]
 pub extern "C" fn oc_status_name(status: u32) -> *const c_char {
     boundary(std::ptr::null(), || {
-        let name: &'static CStr = match oc_status::from_u32(status) {
-            Some(oc_status::OC_OK) => c"OC_OK",
-            Some(oc_status::OC_ERR_INVALID_ARGUMENT) => c"OC_ERR_INVALID_ARGUMENT",
-            Some(oc_status::OC_ERR_VALIDATION) => c"OC_ERR_VALIDATION",
-            Some(oc_status::OC_ERR_OAUTH_DENIED) => c"OC_ERR_OAUTH_DENIED",
-            Some(oc_status::OC_ERR_STATE_MISMATCH) => c"OC_ERR_STATE_MISMATCH",
-            Some(oc_status::OC_ERR_API) => c"OC_ERR_API",
-            Some(oc_status::OC_ERR_TIMEOUT) => c"OC_ERR_TIMEOUT",
-            Some(oc_status::OC_ERR_TRANSPORT) => c"OC_ERR_TRANSPORT",
-            Some(oc_status::OC_ERR_DECODE) => c"OC_ERR_DECODE",
-            Some(oc_status::OC_ERR_OUTCOME_UNKNOWN) => c"OC_ERR_OUTCOME_UNKNOWN",
-            Some(oc_status::OC_ERR_INTERNAL) => c"OC_ERR_INTERNAL",
-            None => c"OC_ERR_UNKNOWN",
-        };
-        name.as_ptr()
+        oc_status::from_u32(status)
+            .map_or(crate::status::UNKNOWN_NAME, oc_status::name_c)
+            .as_ptr()
     })
 }
 
 /// Creates a client from a configuration document (every member optional):
 /// `{"baseUrl", "userSecret", "organizationSecret", "timeoutMs", "connectTimeoutMs",
-/// "maxRetries", "maxResponseBytes", "userAgent", "proxy", "caCertificatesPemFile",
-/// "allowInsecureHttp"}`. No network traffic.
+/// "deadlineMs", "maxRetries", "maxResponseBytes", "userAgent", "proxy",
+/// "caCertificatesPemFile", "allowInsecureHttp"}`. No network traffic.
 ///
 /// On success `*client_out` is the new client and `*error_json_out` (when not NULL) is set to
 /// NULL. On error `*client_out` is NULL and `*error_json_out` (when not NULL) is the error
@@ -185,9 +205,11 @@ pub unsafe extern "C" fn oc_client_new(
             Client::new(Config::from_json(text)?)
         });
         let (status, client, error) = match made {
-            Ok(inner) => (
+            Ok(client) => (
                 oc_status::OC_OK,
-                Box::into_raw(Box::new(oc_client { inner })),
+                Box::into_raw(Box::new(oc_client {
+                    inner: Arc::new(client),
+                })),
                 std::ptr::null_mut(),
             ),
             Err(e) => (e.status, std::ptr::null_mut(), into_c_string(e.to_json())),
@@ -205,7 +227,8 @@ pub unsafe extern "C" fn oc_client_new(
     })
 }
 
-/// Frees a client. NULL is a no-op. Free it only when no call is running on it.
+/// Frees a client. NULL is a no-op. No synchronous call may be running on it; asynchronous
+/// calls still running keep what they need alive, and the client goes away with the last.
 ///
 /// # Safety
 /// `client` is NULL or a pointer from `oc_client_new` that was not freed yet.
@@ -216,6 +239,197 @@ pub unsafe extern "C" fn oc_client_free(client: *mut oc_client) {
             // SAFETY: created by Box::into_raw in oc_client_new and freed only once.
             drop(unsafe { Box::from_raw(client) });
         }
+    })
+}
+
+/// Runs an operation by name: `"oauth_url"`, `"create_instance"`, `"get_instance"`,
+/// `"list_instances"`, `"update_instance"`, `"delete_instance"`, `"request"`,
+/// `"parse_callback"`, `"await_callback"` or `"verify_webhook"`, with the request and result
+/// of the function of that name. `client` may be NULL for the last three. `cancel` may be
+/// NULL; a triggered handle ends the call within 100 ms with `OC_ERR_CANCELLED` (or
+/// `OC_ERR_OUTCOME_UNKNOWN` when a POST, PUT or PATCH may have reached the server). An unknown
+/// operation is `OC_ERR_INVALID_ARGUMENT` naming `/operation`.
+///
+/// # Safety
+/// `client` is NULL or live; `operation` and `request_json` are NULL or NUL-terminated;
+/// `cancel` is NULL or live; `response_json_out` is NULL or writable. The result is freed with
+/// `oc_string_free`.
+#[no_mangle]
+pub unsafe extern "C" fn oc_call(
+    client: *const oc_client,
+    operation: *const c_char,
+    request_json: *const c_char,
+    cancel: *const oc_cancel,
+    response_json_out: *mut *mut c_char,
+) -> oc_status {
+    boundary(oc_status::OC_ERR_INTERNAL, || {
+        // SAFETY: NULL or NUL-terminated, per this function's contract.
+        match unsafe { input(operation, "operation") } {
+            // SAFETY: per this function's contract.
+            Ok(name) => unsafe { call(client, name, request_json, cancel, response_json_out) },
+            Err(e) => json_call(response_json_out, || Err(e)),
+        }
+    })
+}
+
+/// Queues an operation (as `oc_call` takes it) and returns at once. `OC_OK`: queued, and
+/// `callback` will run exactly once, on a library thread (never inside this function), with
+/// the status and the result or error document, which the callback owns and frees with
+/// `oc_string_free`. An error status: nothing was queued and the callback will not run (a
+/// NULL or unknown `operation`, a NULL `client` for an operation that needs one, a NULL
+/// `callback`, or no thread could be started). Every other problem, a NULL `request_json`
+/// included, reaches the callback as an error document.
+///
+/// `request_json` is copied: free it as soon as this returns. The call holds its own
+/// reference to the client and to `cancel`: `oc_client_free` and `oc_cancel_free` may be
+/// called while it runs. A callback may call any `oc_` function, `oc_call_async` included.
+///
+/// Threads: platform calls run on a pool of at most 64 threads (started on demand, ended after
+/// 10 s without work; beyond 64 calls at once, calls wait in a first-in, first-out queue bounded
+/// only by memory). Each `await_callback` runs on a thread of its own, so that waits for a
+/// browser never hold up platform calls.
+///
+/// # Safety
+/// As for `oc_call`; `user_data` is passed to the callback as is.
+#[no_mangle]
+pub unsafe extern "C" fn oc_call_async(
+    client: *const oc_client,
+    operation: *const c_char,
+    request_json: *const c_char,
+    cancel: *const oc_cancel,
+    callback: oc_callback,
+    user_data: *mut c_void,
+) -> oc_status {
+    boundary(oc_status::OC_ERR_INTERNAL, || {
+        let Some(callback) = callback else {
+            return oc_status::OC_ERR_INVALID_ARGUMENT;
+        };
+        // SAFETY: NULL or NUL-terminated, per this function's contract.
+        let Ok(name) = (unsafe { input(operation, "operation") }) else {
+            return oc_status::OC_ERR_INVALID_ARGUMENT;
+        };
+        let Ok(spec) = operation_spec(name) else {
+            return oc_status::OC_ERR_INVALID_ARGUMENT;
+        };
+        // SAFETY: per this function's contract.
+        let Ok(client) = (unsafe { client_arg(client, spec.needs_client) }) else {
+            return oc_status::OC_ERR_INVALID_ARGUMENT;
+        };
+        // SAFETY: NULL or NUL-terminated, per this function's contract; copied now.
+        let request = (!request_json.is_null())
+            .then(|| unsafe { CStr::from_ptr(request_json) }.to_bytes().to_vec());
+        // SAFETY: per this function's contract.
+        let cancel = unsafe { cancel.as_ref() }.map(|c| c.inner.clone());
+        // The pointer is the caller's to interpret; it only travels to the callback.
+        let user_data = user_data as usize;
+        let job = Box::new(move || {
+            let (status, text) = outcome(|| {
+                let text = match &request {
+                    None => return Err(Error::null_argument("request_json")),
+                    Some(bytes) => std::str::from_utf8(bytes)
+                        .map_err(|_| Error::bad_argument("request_json", "is not valid UTF-8"))?,
+                };
+                Operation::parse(spec.name, text)?.run(client.as_deref(), cancel.as_ref())
+            });
+            // SAFETY: the caller's callback, with its own user_data and an owned string.
+            unsafe { callback(user_data as *mut c_void, status, into_c_string(text)) };
+        });
+        let lane = if spec.name == "await_callback" {
+            Lane::Own
+        } else {
+            Lane::Shared
+        };
+        match pool::spawn(job, lane) {
+            Ok(()) => oc_status::OC_OK,
+            Err(()) => oc_status::OC_ERR_INTERNAL,
+        }
+    })
+}
+
+/// Creates a cancel handle in `*cancel_out` (a NULL `cancel_out` is
+/// `OC_ERR_INVALID_ARGUMENT`). Give it to `oc_call` or `oc_call_async`; free it with
+/// `oc_cancel_free`.
+///
+/// # Safety
+/// `cancel_out` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn oc_cancel_new(cancel_out: *mut *mut oc_cancel) -> oc_status {
+    boundary(oc_status::OC_ERR_INTERNAL, || {
+        if cancel_out.is_null() {
+            return oc_status::OC_ERR_INVALID_ARGUMENT;
+        }
+        let cancel = Box::into_raw(Box::new(oc_cancel {
+            inner: Cancel::new(),
+        }));
+        // SAFETY: checked non-NULL; writable by the contract.
+        unsafe { *cancel_out = cancel };
+        oc_status::OC_OK
+    })
+}
+
+/// Cancels every call given the handle, now and later: from any thread, at any time, any
+/// number of times (it stays triggered). NULL is a no-op. Calls end within 100 ms.
+///
+/// # Safety
+/// `cancel` is NULL or a live handle from `oc_cancel_new`.
+#[no_mangle]
+pub unsafe extern "C" fn oc_cancel_trigger(cancel: *const oc_cancel) {
+    boundary((), || {
+        // SAFETY: NULL or live, per this function's contract.
+        if let Some(c) = unsafe { cancel.as_ref() } {
+            c.inner.trigger();
+        }
+    })
+}
+
+/// Frees a cancel handle. NULL is a no-op. Calls still holding the handle keep what they
+/// need alive: freeing does not cancel them.
+///
+/// # Safety
+/// `cancel` is NULL or a handle from `oc_cancel_new` that was not freed yet, and no other
+/// thread is passing it to a function at the same time.
+#[no_mangle]
+pub unsafe extern "C" fn oc_cancel_free(cancel: *mut oc_cancel) {
+    boundary((), || {
+        if !cancel.is_null() {
+            // SAFETY: created by Box::into_raw in oc_cancel_new and freed only once.
+            drop(unsafe { Box::from_raw(cancel) });
+        }
+    })
+}
+
+/// Installs the process-wide logger (a NULL `callback`, or `max_level` 0, removes it; none is
+/// installed at first). Levels: 1 error, 2 warn, 3 info, 4 debug, 5 trace (above 5 counts as
+/// 5); records above `max_level` are never built. Each record is one JSON object, e.g.
+/// `{"level": "info", "target": "http", "message": "GET /instances/42 200 in 83 ms",
+/// "method": "GET", "path": "/instances/42", "status": 200, "durationMs": 83, "attempt": 1,
+/// "operation": "get_instance"}`, borrowed for the callback only. No record holds a secret, a
+/// query string, a header value or a body.
+///
+/// The callback runs on the thread that did the work, possibly on many threads at once. It
+/// must not call `oc_set_logger` (that would deadlock): once `oc_set_logger` returns, the
+/// previous logger is no longer running nor will it run, so its `user_data` may be freed.
+///
+/// # Safety
+/// `callback` is NULL or a function that is safe to call from any thread with `user_data`.
+#[no_mangle]
+pub unsafe extern "C" fn oc_set_logger(
+    callback: oc_log_callback,
+    user_data: *mut c_void,
+    max_level: u32,
+) -> oc_status {
+    boundary(oc_status::OC_ERR_INTERNAL, || {
+        let user_data = user_data as usize;
+        let sink = callback.map(|f| -> log::Sink {
+            Box::new(move |level: Level, record: &str| {
+                if let Ok(text) = CString::new(record) {
+                    // SAFETY: the caller's logger with its user_data; the text lives for the call.
+                    unsafe { f(user_data as *mut c_void, level as u32, text.as_ptr()) };
+                }
+            })
+        });
+        log::set_logger(sink, max_level);
+        oc_status::OC_OK
     })
 }
 
@@ -234,8 +448,15 @@ pub unsafe extern "C" fn oc_oauth_url(
     request_json: *const c_char,
     response_json_out: *mut *mut c_char,
 ) -> oc_status {
-    client_call(client, request_json, response_json_out, |c, text| {
-        c.oauth_url(&OAuthUrlRequest::from_json(text)?)
+    // SAFETY: the same contract as oc_call's.
+    boundary(oc_status::OC_ERR_INTERNAL, || unsafe {
+        call(
+            client,
+            "oauth_url",
+            request_json,
+            std::ptr::null(),
+            response_json_out,
+        )
     })
 }
 
@@ -251,8 +472,15 @@ pub unsafe extern "C" fn oc_create_instance(
     request_json: *const c_char,
     response_json_out: *mut *mut c_char,
 ) -> oc_status {
-    client_call(client, request_json, response_json_out, |c, text| {
-        c.create_instance(&NewInstance::from_json(text)?)
+    // SAFETY: the same contract as oc_call's.
+    boundary(oc_status::OC_ERR_INTERNAL, || unsafe {
+        call(
+            client,
+            "create_instance",
+            request_json,
+            std::ptr::null(),
+            response_json_out,
+        )
     })
 }
 
@@ -266,8 +494,15 @@ pub unsafe extern "C" fn oc_get_instance(
     request_json: *const c_char,
     response_json_out: *mut *mut c_char,
 ) -> oc_status {
-    client_call(client, request_json, response_json_out, |c, text| {
-        c.get_instance(InstanceId::from_json(text)?)
+    // SAFETY: the same contract as oc_call's.
+    boundary(oc_status::OC_ERR_INTERNAL, || unsafe {
+        call(
+            client,
+            "get_instance",
+            request_json,
+            std::ptr::null(),
+            response_json_out,
+        )
     })
 }
 
@@ -282,8 +517,15 @@ pub unsafe extern "C" fn oc_list_instances(
     request_json: *const c_char,
     response_json_out: *mut *mut c_char,
 ) -> oc_status {
-    client_call(client, request_json, response_json_out, |c, text| {
-        c.list_instances(&ListInstances::from_json(text)?)
+    // SAFETY: the same contract as oc_call's.
+    boundary(oc_status::OC_ERR_INTERNAL, || unsafe {
+        call(
+            client,
+            "list_instances",
+            request_json,
+            std::ptr::null(),
+            response_json_out,
+        )
     })
 }
 
@@ -299,8 +541,15 @@ pub unsafe extern "C" fn oc_update_instance(
     request_json: *const c_char,
     response_json_out: *mut *mut c_char,
 ) -> oc_status {
-    client_call(client, request_json, response_json_out, |c, text| {
-        c.update_instance(&UpdateInstance::from_json(text)?)
+    // SAFETY: the same contract as oc_call's.
+    boundary(oc_status::OC_ERR_INTERNAL, || unsafe {
+        call(
+            client,
+            "update_instance",
+            request_json,
+            std::ptr::null(),
+            response_json_out,
+        )
     })
 }
 
@@ -314,8 +563,15 @@ pub unsafe extern "C" fn oc_delete_instance(
     request_json: *const c_char,
     response_json_out: *mut *mut c_char,
 ) -> oc_status {
-    client_call(client, request_json, response_json_out, |c, text| {
-        c.delete_instance(InstanceId::from_json(text)?)
+    // SAFETY: the same contract as oc_call's.
+    boundary(oc_status::OC_ERR_INTERNAL, || unsafe {
+        call(
+            client,
+            "delete_instance",
+            request_json,
+            std::ptr::null(),
+            response_json_out,
+        )
     })
 }
 
@@ -331,8 +587,15 @@ pub unsafe extern "C" fn oc_request(
     request_json: *const c_char,
     response_json_out: *mut *mut c_char,
 ) -> oc_status {
-    client_call(client, request_json, response_json_out, |c, text| {
-        c.request(&ApiRequest::from_json(text)?)
+    // SAFETY: the same contract as oc_call's.
+    boundary(oc_status::OC_ERR_INTERNAL, || unsafe {
+        call(
+            client,
+            "request",
+            request_json,
+            std::ptr::null(),
+            response_json_out,
+        )
     })
 }
 
@@ -347,19 +610,23 @@ pub unsafe extern "C" fn oc_parse_callback(
     request_json: *const c_char,
     response_json_out: *mut *mut c_char,
 ) -> oc_status {
-    json_call(response_json_out, || {
-        // SAFETY: NULL or NUL-terminated, per this function's contract.
-        let text = unsafe { input(request_json, "request_json") }?;
-        let r = ParseCallbackRequest::from_json(text)?;
-        Ok(parse_callback(&r.url, r.expected_state.as_deref())?
-            .to_json()
-            .into_string())
+    // SAFETY: the same contract as oc_call's.
+    boundary(oc_status::OC_ERR_INTERNAL, || unsafe {
+        call(
+            std::ptr::null(),
+            "parse_callback",
+            request_json,
+            std::ptr::null(),
+            response_json_out,
+        )
     })
 }
 
 /// Step 2 for desktop and command-line programs: listens on the loopback callback URL and
-/// waits for the browser's redirect. Request: `{"callbackUrl": "http://127.0.0.1:PORT/path",
-/// "expectedState"?, "timeoutMs"? (default 300000)}`. Result: as `oc_parse_callback`. Blocks.
+/// waits for the browser's redirect with the expected state. Request:
+/// `{"callbackUrl": "http://127.0.0.1:PORT/path", "expectedState", "timeoutMs"? (default
+/// 300000, the whole call)}`. Result: as `oc_parse_callback`. Blocks; cancel it through
+/// `oc_call` with a cancel handle.
 ///
 /// # Safety
 /// As for `oc_parse_callback`.
@@ -368,11 +635,39 @@ pub unsafe extern "C" fn oc_await_callback(
     request_json: *const c_char,
     response_json_out: *mut *mut c_char,
 ) -> oc_status {
-    json_call(response_json_out, || {
-        // SAFETY: NULL or NUL-terminated, per this function's contract.
-        let text = unsafe { input(request_json, "request_json") }?;
-        let r = AwaitCallbackRequest::from_json(text)?;
-        Ok(await_callback(&r)?.to_json().into_string())
+    // SAFETY: the same contract as oc_call's.
+    boundary(oc_status::OC_ERR_INTERNAL, || unsafe {
+        call(
+            std::ptr::null(),
+            "await_callback",
+            request_json,
+            std::ptr::null(),
+            response_json_out,
+        )
+    })
+}
+
+/// Verifies an event notification's signature and reads its events, without I/O. Request:
+/// `{"signatureKey", "headers": {name: value}, "body": raw body}` (or `"bodyBase64"`).
+/// Result: `{"webhookId", "event", "events"}`; a missing or wrong signature is
+/// `OC_ERR_SIGNATURE`, a body that is not JSON `OC_ERR_DECODE`.
+///
+/// # Safety
+/// As for `oc_parse_callback`.
+#[no_mangle]
+pub unsafe extern "C" fn oc_verify_webhook(
+    request_json: *const c_char,
+    response_json_out: *mut *mut c_char,
+) -> oc_status {
+    // SAFETY: the same contract as oc_call's.
+    boundary(oc_status::OC_ERR_INTERNAL, || unsafe {
+        call(
+            std::ptr::null(),
+            "verify_webhook",
+            request_json,
+            std::ptr::null(),
+            response_json_out,
+        )
     })
 }
 
@@ -396,7 +691,7 @@ mod tests {
     use std::cell::Cell;
 
     thread_local! {
-        /// Test-only hook: the next client operation on this thread panics inside its export.
+        /// Test-only hook: the next operation on this thread panics inside its export.
         static PANIC_NEXT: Cell<bool> = const { Cell::new(false) };
     }
 
@@ -431,30 +726,29 @@ mod tests {
         }
     }
 
-    /// Every export's body must start with the panic boundary or a helper that applies it.
+    /// Every export's body must start with the panic boundary.
     #[test]
     fn every_export_is_behind_the_panic_boundary() {
         let source = include_str!("ffi.rs");
-        let mut exports = 0;
+        let mut exports = Vec::new();
         for (i, _) in source.match_indices("extern \"C\" fn ") {
             let body_start = source[i..].find('{').unwrap() + i + 1;
-            let first = source[body_start..].trim_start();
+            let first = source[body_start..]
+                .lines()
+                .map(str::trim)
+                .find(|l| !l.is_empty() && !l.starts_with("//"))
+                .unwrap_or("");
             let name: String = source[i + 14..]
                 .chars()
                 .take_while(|c| c.is_alphanumeric() || *c == '_')
                 .collect();
             assert!(
-                ["boundary(", "json_call(", "client_call("]
-                    .iter()
-                    .any(|b| first.starts_with(b)),
+                first.starts_with("boundary("),
                 "{name} is not behind the panic boundary"
             );
-            exports += 1;
+            exports.push(name);
         }
-        assert_eq!(
-            exports, 14,
-            "the number of exports changed: update abi.md's list"
-        );
+        assert_eq!(exports.len(), 21, "the exports changed: {exports:?}");
     }
 
     #[test]
@@ -465,5 +759,11 @@ mod tests {
         let text = unsafe { CStr::from_ptr(out) }.to_str().unwrap().to_owned();
         unsafe { oc_string_free(out) };
         assert!(text.contains("\"kind\":\"internal\""));
+    }
+
+    #[test]
+    fn version_constants_match_the_crate() {
+        let parts = [OC_VERSION_MAJOR, OC_VERSION_MINOR, OC_VERSION_PATCH].map(|n| n.to_string());
+        assert_eq!(parts.join("."), env!("CARGO_PKG_VERSION"));
     }
 }

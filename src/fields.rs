@@ -5,13 +5,28 @@
 //! string is recorded as missing. Unknown members are ignored, so newer callers keep working.
 
 use crate::error::{Error, Problems, Result};
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
+use std::cell::RefCell;
 
-/// Parses request text into a JSON object.
+/// Parses request text into a JSON object. A member named twice in one object, at any depth,
+/// is refused naming it: ambiguous input is never resolved last-wins.
 pub(crate) fn parse_object(text: &str) -> Result<Map<String, Value>> {
-    match serde_json::from_str::<Value>(text) {
+    let path = RefCell::new(String::new());
+    let duplicate = RefCell::new(None);
+    let seed = Strict {
+        path: &path,
+        duplicate: &duplicate,
+    };
+    let mut de = serde_json::Deserializer::from_str(text);
+    let parsed = seed.deserialize(&mut de).and_then(|v| de.end().map(|()| v));
+    match parsed {
         Ok(Value::Object(map)) => Ok(map),
         Ok(_) => Err(Error::invalid_argument("", "must be a JSON object")),
+        Err(_) if duplicate.borrow().is_some() => {
+            let pointer = duplicate.take().unwrap_or_default();
+            Err(Error::invalid_argument(&pointer, "is named more than once"))
+        }
         // serde_json's message quotes input around the error position; it is not passed on.
         Err(e) => Err(Error::invalid_argument(
             "",
@@ -21,6 +36,92 @@ pub(crate) fn parse_object(text: &str) -> Result<Map<String, Value>> {
                 e.column()
             ),
         )),
+    }
+}
+
+/// Builds a `Value` like serde_json does, but fails on a repeated member and records its
+/// pointer. `path` is the pointer of the value being read (pushed and truncated as the reader
+/// descends), shared by every level so that no level allocates its own.
+#[derive(Clone, Copy)]
+struct Strict<'a> {
+    path: &'a RefCell<String>,
+    duplicate: &'a RefCell<Option<String>>,
+}
+
+impl<'de> DeserializeSeed<'de> for Strict<'_> {
+    type Value = Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Strict<'_> {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::new();
+        loop {
+            let len = self.path.borrow().len();
+            self.path
+                .borrow_mut()
+                .push_str(&format!("/{}", items.len()));
+            let item = seq.next_element_seed(self);
+            self.path.borrow_mut().truncate(len);
+            match item? {
+                Some(v) => items.push(v),
+                None => return Ok(Value::Array(items)),
+            }
+        }
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut members = Map::new();
+        while let Some(name) = map.next_key::<String>()? {
+            let len = self.path.borrow().len();
+            self.path.borrow_mut().push('/');
+            self.path.borrow_mut().push_str(&pointer_segment(&name));
+            let value = map.next_value_seed(self);
+            let pointer = self.path.borrow()[..].to_owned();
+            self.path.borrow_mut().truncate(len);
+            if members.insert(name, value?).is_some() {
+                *self.duplicate.borrow_mut() = Some(pointer);
+                return Err(de::Error::custom("a member is named twice"));
+            }
+        }
+        Ok(Value::Object(members))
     }
 }
 
@@ -85,6 +186,14 @@ impl<'a> Fields<'a> {
         Fields {
             obj,
             prefix: String::new(),
+        }
+    }
+
+    /// An object of the request at `prefix` (a JSON Pointer).
+    pub(crate) fn at(obj: &'a Map<String, Value>, prefix: &str) -> Fields<'a> {
+        Fields {
+            obj,
+            prefix: prefix.to_owned(),
         }
     }
 
@@ -158,6 +267,22 @@ impl<'a> Fields<'a> {
         }
     }
 
+    /// A required positive whole number (a JSON number): absent, null or an empty string
+    /// is missing.
+    pub(crate) fn positive_integer(&self, name: &str, p: &mut Problems) -> Option<u64> {
+        let pointer = self.pointer(name);
+        match self.value(name) {
+            None => p.missing(&pointer),
+            Some(Value::String(s)) if s.is_empty() => p.missing(&pointer),
+            Some(Value::Number(n)) => match n.as_u64() {
+                Some(id) if id > 0 => return Some(id),
+                _ => p.invalid(&pointer, "must be a positive whole number"),
+            },
+            Some(_) => p.wrong_type(&pointer, "must be a number"),
+        }
+        None
+    }
+
     /// An optional object member.
     pub(crate) fn object(&self, name: &str, p: &mut Problems) -> Option<Fields<'a>> {
         match self.value(name)? {
@@ -212,33 +337,6 @@ impl<'a> Fields<'a> {
     }
 }
 
-/// An instance id: a positive whole number (a JSON number, as abi.md has it).
-pub(crate) fn instance_id(f: &Fields<'_>, p: &mut Problems) -> Option<u64> {
-    let pointer = f.pointer("id");
-    match f.value("id") {
-        // abi.md: a required member that is absent, null or an empty string is missing.
-        None => {
-            p.missing(&pointer);
-            None
-        }
-        Some(Value::String(s)) if s.is_empty() => {
-            p.missing(&pointer);
-            None
-        }
-        Some(Value::Number(n)) => match n.as_u64() {
-            Some(id) if id > 0 => Some(id),
-            _ => {
-                p.invalid(&pointer, "must be a positive whole number");
-                None
-            }
-        },
-        Some(_) => {
-            p.wrong_type(&pointer, "must be a number");
-            None
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -277,8 +375,28 @@ mod tests {
         ] {
             let o = obj(json!({ "id": v }));
             let mut p = Problems::default();
-            assert_eq!(instance_id(&Fields::root(&o), &mut p), ok);
+            assert_eq!(Fields::root(&o).positive_integer("id", &mut p), ok);
         }
+    }
+
+    #[test]
+    fn members_named_twice_are_refused_at_any_depth() {
+        for (text, pointer) in [
+            (r#"{"path":"/ok","path":"//evil/x"}"#, "/path"),
+            (r#"{"a":{"b":1,"b":2}}"#, "/a/b"),
+            (r#"{"a":[{"x":1},{"k/~":1,"k/~":2}]}"#, "/a/1/k~1~0"),
+            (
+                r#"{"c":{"oauth.api.key":"k","oauth.api.key":"evil"}}"#,
+                "/c/oauth.api.key",
+            ),
+        ] {
+            let e = parse_object(text).unwrap_err();
+            assert_eq!(e.status, oc_status::OC_ERR_INVALID_ARGUMENT, "{text}");
+            assert_eq!(e.invalid[0].pointer, pointer, "{text}");
+            assert!(e.message.contains("named more than once"), "{}", e.message);
+        }
+        let ok = parse_object(r#"{"a":{"b":1},"b":{"a":[1,{"b":2}]}}"#).unwrap();
+        assert_eq!(ok["b"]["a"][1]["b"], 2);
     }
 
     #[test]

@@ -1,62 +1,52 @@
 //! Step 3 and after: provisioning an instance, and its lifecycle (get, list, update, delete).
 
+use crate::client::Client;
+use crate::context::Ctx;
+use crate::elements::{element_profile, OAUTH_ENTRIES, SECRET_ENTRIES};
 use crate::error::{Problems, Result};
-use crate::fields::{
-    instance_id, no_control, no_huge_strings, parse_object, pointer_segment, Fields,
-};
-use crate::http::{Auth, Call, Method};
+use crate::fields::{no_control, no_huge_strings, parse_object, pointer_segment, Fields};
+use crate::http::{Auth, Exchange, Method};
 use crate::json::Json;
-use crate::url::{push_query, HttpUrl};
-use crate::Client;
+use crate::secret::Redactor;
+use crate::url::{HttpUrl, Target};
 use serde_json::{json, Map, Value};
+use std::num::NonZeroU64;
 
-/// What the library knows of an element: its hub and the configuration it needs besides the
-/// three `oauth.*` entries. Element ids differ between environments, so only keys are known.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ElementProfile {
-    /// The element key, e.g. `infusionsoftcrm`.
-    pub key: &'static str,
-    /// The hub its resources live under, e.g. `crm`.
-    pub hub: &'static str,
-    /// Configuration entries it needs besides `oauth.api.key`, `oauth.api.secret` and
-    /// `oauth.callback.url`.
-    pub required: &'static [&'static str],
-}
-
-/// The built-in profiles: the Infusionsoft (Keap) elements, all OAuth 2.
-pub const ELEMENT_PROFILES: &[ElementProfile] = &[
-    ElementProfile {
-        key: "infusionsoftecommerce",
-        hub: "ecommerce",
-        required: &[],
-    },
-    ElementProfile {
-        key: "infusionsoftcrm",
-        hub: "crm",
-        required: &["infusionsoft.server", "infusionsoft.private.key"],
-    },
-    ElementProfile {
-        key: "infusionsoftmarketing",
-        hub: "marketing",
-        required: &["infusionsoft.server", "infusionsoft.private.key"],
-    },
-    ElementProfile {
-        key: "infusionsoftrest",
-        hub: "crm",
-        required: &[],
-    },
-];
-
-/// The profile of an element key, if the library has one.
-pub fn element_profile(key: &str) -> Option<&'static ElementProfile> {
-    ELEMENT_PROFILES.iter().find(|p| p.key == key)
-}
-
-const OAUTH_ENTRIES: [&str; 3] = ["oauth.api.key", "oauth.api.secret", "oauth.callback.url"];
-
-/// An instance document to post, as a user would write it for the platform.
-#[derive(Debug, Clone)]
+/// An instance document to post, as a user would write it for the platform. Its `Debug`
+/// shows member names only: the document holds secrets (a code, `oauth.api.secret`).
+#[derive(Clone)]
 pub struct NewInstance(pub Map<String, Value>);
+
+impl std::fmt::Debug for NewInstance {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewInstance")
+            .field("members", &self.0.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+/// The secrets an instance document may carry (its code and secret configuration entries),
+/// for redaction.
+fn document_secrets(document: &Map<String, Value>, redactor: &mut Redactor) {
+    if let Some(code) = provider_code(document) {
+        redactor.add(code);
+    }
+    if let Some(Value::Object(configuration)) = document.get("configuration") {
+        for key in SECRET_ENTRIES {
+            if let Some(Value::String(value)) = configuration.get(key) {
+                redactor.add(value);
+            }
+        }
+    }
+}
+
+/// `providerData.code` of an instance document, when it is a string.
+fn provider_code(document: &Map<String, Value>) -> Option<&str> {
+    document
+        .get("providerData")
+        .and_then(|d| d.get("code"))
+        .and_then(Value::as_str)
+}
 
 impl NewInstance {
     /// Parses the request document of `oc_create_instance`.
@@ -183,19 +173,39 @@ fn check_configuration(c: &Fields<'_>, p: &mut Problems) {
     }
 }
 
-/// The request of [`Client::get_instance`] and [`Client::delete_instance`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct InstanceId(pub u64);
+/// An instance id: a positive whole number. The request of [`Client::get_instance`] and
+/// [`Client::delete_instance`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct InstanceId(NonZeroU64);
 
 impl InstanceId {
+    /// The id, unless it is 0.
+    pub fn new(id: u64) -> Option<InstanceId> {
+        NonZeroU64::new(id).map(InstanceId)
+    }
+
+    /// The number.
+    pub fn get(self) -> u64 {
+        self.0.get()
+    }
+
     /// Parses `{"id": 1234}`.
     pub fn from_json(text: &str) -> Result<InstanceId> {
         let obj = parse_object(text)?;
         let mut p = Problems::default();
         let id = instance_id(&Fields::root(&obj), &mut p);
         p.finish()?;
-        Ok(InstanceId(id.unwrap_or_default()))
+        Ok(id.unwrap_or(InstanceId(NonZeroU64::MIN)))
     }
+
+    fn target(self) -> Target {
+        Target::new(format!("/instances/{}", self.0))
+    }
+}
+
+/// An instance id member: a positive whole number (a JSON number).
+fn instance_id(f: &Fields<'_>, p: &mut Problems) -> Option<InstanceId> {
+    f.positive_integer("id", p).and_then(InstanceId::new)
 }
 
 /// The request of [`Client::list_instances`].
@@ -257,7 +267,7 @@ impl ListInstances {
 }
 
 /// The request of [`Client::update_instance`].
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct UpdateInstance {
     /// The instance to update.
     pub id: InstanceId,
@@ -267,98 +277,93 @@ pub struct UpdateInstance {
     pub partial: bool,
 }
 
+impl std::fmt::Debug for UpdateInstance {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UpdateInstance")
+            .field("id", &self.id)
+            .field("members", &self.instance.keys().collect::<Vec<_>>())
+            .field("partial", &self.partial)
+            .finish()
+    }
+}
+
 impl UpdateInstance {
     /// Parses `{"id": 1234, "instance": {...}, "partial": false}`.
     pub fn from_json(text: &str) -> Result<UpdateInstance> {
-        let obj = parse_object(text)?;
+        let mut obj = parse_object(text)?;
         let f = Fields::root(&obj);
         let mut p = Problems::default();
         let id = instance_id(&f, &mut p);
-        let instance = f.object("instance", &mut p);
-        if instance.is_none() && f.value("instance").is_none() {
+        if f.object("instance", &mut p).is_none() && f.value("instance").is_none() {
             p.missing("/instance");
         }
         let partial = f.bool("partial", &mut p).unwrap_or(false);
-        if let Some(i) = &instance {
-            i.str("name", &mut p);
-            i.strings("tags", &mut p);
-            if let Some(d) = i.object("providerData", &mut p) {
-                d.str("code", &mut p);
-            }
-            if let Some(c) = i.object("configuration", &mut p) {
-                check_configuration(&c, &mut p);
-            }
-        }
-        if let Some(instance) = f.value("instance") {
-            no_huge_strings(&mut p, "/instance", instance);
-        }
         p.finish()?;
-        let instance = obj
-            .get("instance")
-            .and_then(Value::as_object)
-            .cloned()
-            .unwrap_or_default();
+        let instance = match obj.remove("instance") {
+            Some(Value::Object(instance)) => instance,
+            _ => Map::new(),
+        };
         Ok(UpdateInstance {
-            id: InstanceId(id.unwrap_or_default()),
+            id: id.unwrap_or(InstanceId(NonZeroU64::MIN)),
             instance,
             partial,
         })
+    }
+
+    /// Checks the members it carries; nothing is sent when this fails.
+    pub fn validate(&self) -> Result<()> {
+        let mut p = Problems::default();
+        let i = Fields::at(&self.instance, "/instance");
+        i.str("name", &mut p);
+        i.strings("tags", &mut p);
+        if let Some(d) = i.object("providerData", &mut p) {
+            d.str("code", &mut p);
+        }
+        if let Some(c) = i.object("configuration", &mut p) {
+            check_configuration(&c, &mut p);
+        }
+        for (name, value) in &self.instance {
+            no_huge_strings(&mut p, &i.pointer(name), value);
+        }
+        p.finish()
     }
 }
 
 impl Client {
     /// Step 3: provisions an instance (`POST /instances`). Never retried: the code is
     /// single-use, so a lost answer is `OC_ERR_OUTCOME_UNKNOWN`.
-    pub fn create_instance(&self, instance: &NewInstance) -> Result<Json> {
+    pub(crate) fn create_instance_in(&self, instance: &NewInstance, ctx: &Ctx) -> Result<Json> {
         self.require_secrets()?;
         instance.validate()?;
-        let code = instance
-            .0
-            .get("providerData")
-            .and_then(|d| d.get("code"))
-            .and_then(Value::as_str);
-        let api_secret = instance
-            .0
-            .get("configuration")
-            .and_then(|c| c.get("oauth.api.secret"))
-            .and_then(Value::as_str);
         let document = Value::Object(instance.0.clone());
-        let mut call = Call::new(Method::Post, "/instances".into(), Auth::Platform).json(&document);
-        call.secrets = code.into_iter().chain(api_secret).collect();
-        self.instance_document(&call)
+        let exchange =
+            Exchange::new(Method::Post, Target::new("/instances"), Auth::Platform).json(&document);
+        self.instance_document(&exchange, ctx)
     }
 
     /// `GET /instances/{id}`.
-    pub fn get_instance(&self, id: InstanceId) -> Result<Json> {
+    pub(crate) fn get_instance_in(&self, id: InstanceId, ctx: &Ctx) -> Result<Json> {
         self.require_secrets()?;
-        let call = Call::new(Method::Get, format!("/instances/{}", id.0), Auth::Platform);
-        self.instance_document(&call)
+        let exchange = Exchange::new(Method::Get, id.target(), Auth::Platform);
+        self.instance_document(&exchange, ctx)
     }
 
     /// `GET /instances` with filters; `{"instances": [...], "nextPage": token or null}`.
     /// The platform's 404 for a filtered list that matched nothing is an empty list.
-    pub fn list_instances(&self, list: &ListInstances) -> Result<Json> {
+    pub(crate) fn list_instances_in(&self, list: &ListInstances, ctx: &Ctx) -> Result<Json> {
         self.require_secrets()?;
         list.validate()?;
-        let mut target = String::from("/instances");
-        let mut query = String::new();
+        let mut target = Target::new("/instances");
         for tag in &list.tags {
-            push_query(&mut query, "tags[]", tag);
+            target = target.query("tags[]", tag);
         }
-        if let Some(s) = &list.search_text {
-            push_query(&mut query, "searchText", s);
-        }
-        if let Some(n) = list.page_size {
-            push_query(&mut query, "pageSize", &n.to_string());
-        }
-        if let Some(t) = &list.next_page {
-            push_query(&mut query, "nextPage", t);
-        }
-        target.push_str(&query);
-        let reply = match self
-            .http
-            .send(&Call::new(Method::Get, target, Auth::Platform))
-        {
+        let page_size = list.page_size.map(|n| n.to_string());
+        let target = target
+            .query_opt("searchText", list.search_text.as_deref())
+            .query_opt("pageSize", page_size.as_deref())
+            .query_opt("nextPage", list.next_page.as_deref());
+        let exchange = Exchange::new(Method::Get, target, Auth::Platform);
+        let reply = match self.http.send(&exchange, ctx) {
             Ok(reply) => reply,
             Err(e)
                 if e.http_status == Some(404)
@@ -376,42 +381,46 @@ impl Client {
 
     /// `PUT /instances/{id}`, or `PATCH` when partial; with `providerData.code` it
     /// re-authenticates the instance, keeping its id. Never retried.
-    pub fn update_instance(&self, update: &UpdateInstance) -> Result<Json> {
+    pub(crate) fn update_instance_in(&self, update: &UpdateInstance, ctx: &Ctx) -> Result<Json> {
         self.require_secrets()?;
+        update.validate()?;
         let method = if update.partial {
             Method::Patch
         } else {
             Method::Put
         };
         let document = Value::Object(update.instance.clone());
-        let code = document
-            .get("providerData")
-            .and_then(|d| d.get("code"))
-            .and_then(Value::as_str);
-        let target = format!("/instances/{}", update.id.0);
-        let mut call = Call::new(method, target, Auth::Platform).json(&document);
-        call.secrets = code.into_iter().collect();
-        self.instance_document(&call)
+        let exchange = Exchange::new(method, update.id.target(), Auth::Platform).json(&document);
+        self.instance_document(&exchange, ctx)
     }
 
     /// `DELETE /instances/{id}`; `{"id": id, "deleted": true}`. When an attempt lost its
     /// answer and the retry finds the instance gone (404), the first attempt deleted it: that
     /// is a success too.
-    pub fn delete_instance(&self, id: InstanceId) -> Result<Json> {
+    pub(crate) fn delete_instance_in(&self, id: InstanceId, ctx: &Ctx) -> Result<Json> {
         self.require_secrets()?;
-        let target = format!("/instances/{}", id.0);
-        let call = Call::new(Method::Delete, target, Auth::Platform);
-        match self.http.send_noting_lost_answers(&call) {
+        let exchange = Exchange::new(Method::Delete, id.target(), Auth::Platform);
+        match self.http.send_noting_lost_answers(&exchange, ctx) {
             (Ok(_), _) => {}
             (Err(e), true) if e.http_status == Some(404) => {}
             (Err(e), _) => return Err(e),
         }
-        Ok(Json::from_value(&json!({"id": id.0, "deleted": true})))
+        Ok(Json::from_value(&json!({"id": id.get(), "deleted": true})))
     }
 
-    fn instance_document(&self, call: &Call<'_>) -> Result<Json> {
-        crate::decode::instance(self.http.send(call)?.body)
+    fn instance_document(&self, exchange: &Exchange<'_>, ctx: &Ctx) -> Result<Json> {
+        crate::decode::instance(self.http.send(exchange, ctx)?.body)
     }
+}
+
+/// The secrets of a new instance's document, for redaction.
+pub(crate) fn new_instance_secrets(instance: &NewInstance, redactor: &mut Redactor) {
+    document_secrets(&instance.0, redactor);
+}
+
+/// The secrets of an update's document, for redaction.
+pub(crate) fn update_secrets(update: &UpdateInstance, redactor: &mut Redactor) {
+    document_secrets(&update.instance, redactor);
 }
 
 #[cfg(test)]
@@ -494,7 +503,7 @@ mod tests {
         let u =
             UpdateInstance::from_json(r#"{"id": 7, "instance": {"name": "x"}, "partial": true}"#)
                 .unwrap();
-        assert_eq!((u.id, u.partial), (InstanceId(7), true));
+        assert_eq!((u.id.get(), u.partial), (7, true));
         let e = UpdateInstance::from_json(r#"{"id": 7}"#).unwrap_err();
         assert_eq!(e.missing, ["/instance"]);
         let l = ListInstances::from_json(r#"{"tags": ["a"], "pageSize": 2}"#).unwrap();

@@ -14,9 +14,15 @@
 //! The same operations are exported to C (see the `ffi` module and `include/openconnectors.h`)
 //! as JSON in, JSON out, and from there to Python and C#.
 //!
+//! Every operation also runs by name, with a [`Cancel`] handle, through [`Operation`] (the path
+//! of the C functions `oc_call` and `oc_call_async`), and [`set_logger`] receives a JSON record
+//! per HTTP exchange. [`verify_webhook`] checks the signature of an event notification.
+//!
 //! Secrets (the platform's user and organization secrets, the provider app's secret, instance
-//! tokens, authorization codes) never appear in an error, a `Debug` output or a log line: they
-//! are held in [`Secret`], whose `Debug` is `[redacted]` and which has no `Display`.
+//! tokens, authorization codes, webhook keys) never appear in an error, a `Debug` output or a
+//! log record: they are held in [`Secret`] and [`AuthorizationCode`], whose `Debug` is
+//! `[redacted]` and which have no `Display`, and every error passes a redaction of the call's
+//! secrets, in case a server echoes one.
 //!
 //! ```no_run
 //! use openconnectors::{Client, Config, OAuthUrlRequest, Secret};
@@ -38,40 +44,52 @@
 
 #![warn(missing_docs)]
 
-mod call;
+mod base64;
 mod callback;
+mod cancel;
 mod client;
 mod config;
+mod context;
 mod decode;
+mod elements;
 mod error;
 pub mod ffi;
 mod fields;
 mod http;
 mod instances;
 mod json;
+mod listener;
+mod log;
 mod oauth;
+mod operation;
+mod pool;
 mod secret;
+mod service;
+mod status;
 mod transport;
 mod url;
+mod webhook;
 
-pub use call::ApiRequest;
-pub use callback::{
-    await_callback, parse_callback, AwaitCallbackRequest, Callback, ParseCallbackRequest,
-    DEFAULT_AWAIT_TIMEOUT,
-};
+pub use callback::{parse_callback, Callback, ParseCallbackRequest};
+pub use cancel::Cancel;
 pub use client::Client;
 pub use config::{Config, DEFAULT_BASE_URL, MAX_RETRIES_LIMIT};
-#[doc(hidden)]
+#[cfg(fuzzing)]
 pub use decode::fuzz_all_decoders;
-pub use error::{oc_status, Error, ErrorDetails, Invalid, Result, Status};
+pub use elements::{element_profile, ElementProfile, ELEMENT_PROFILES};
+pub use error::{Error, ErrorDetails, Invalid, Result};
 pub use http::Method;
-pub use instances::{
-    element_profile, ElementProfile, InstanceId, ListInstances, NewInstance, UpdateInstance,
-    ELEMENT_PROFILES,
-};
+pub use instances::{InstanceId, ListInstances, NewInstance, UpdateInstance};
 pub use json::Json;
+pub use listener::{await_callback, AwaitCallbackRequest, DEFAULT_AWAIT_TIMEOUT, MAX_CONNECTIONS};
+pub use log::{set_logger, Level, Sink};
 pub use oauth::{generate_state, OAuthUrlRequest};
-pub use secret::Secret;
+pub use operation::{operation_spec, Operation, OperationSpec, OPERATIONS};
+pub use pool::{IDLE_EXIT, MAX_WORKERS};
+pub use secret::{AuthorizationCode, Secret};
+pub use service::ApiRequest;
+pub use status::{oc_status, Status};
+pub use webhook::{verify_webhook, VerifyWebhookRequest};
 
 /// The library's version, as `oc_version()` returns it.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

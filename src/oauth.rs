@@ -1,12 +1,13 @@
 //! Step 1: the provider's authorization URL, with a state the library generates.
 
+use crate::client::Client;
+use crate::context::Ctx;
 use crate::error::{oc_status, Error, Problems, Result};
 use crate::fields::{no_control, parse_object, pointer_segment, Fields};
-use crate::http::{Auth, Call, Method};
+use crate::http::{Auth, Exchange, Method};
 use crate::json::Json;
 use crate::secret::Secret;
-use crate::url::{encode, push_query, HttpUrl};
-use crate::Client;
+use crate::url::{is_element_key, HttpUrl, Target};
 use serde_json::Value;
 
 /// Query parameters the library sets from the request's own members.
@@ -56,15 +57,15 @@ impl OAuthUrlRequest {
                         "/element",
                         "must be a key or a positive whole number (an id)",
                     );
-                    Some("x".into())
+                    None
                 }
             },
             Some(_) => {
                 p.wrong_type("/element", "must be a string (key) or a number (id)");
-                Some("x".into())
+                None
             }
         };
-        if element.as_deref().is_none_or(str::is_empty) {
+        if f.value("element").is_none() || element.as_deref() == Some("") {
             p.missing("/element");
         }
         let req = OAuthUrlRequest {
@@ -94,6 +95,12 @@ impl OAuthUrlRequest {
     /// Checks the values; nothing is sent when this fails.
     pub fn validate(&self) -> Result<()> {
         let mut p = Problems::default();
+        if !self.element.is_empty() && !is_element_key(&self.element) {
+            p.invalid(
+                "/element",
+                "must be an element key (letters, digits, _, - and ., not . or .. alone) or an id",
+            );
+        }
         for (pointer, value) in [
             ("/element", self.element.as_str()),
             ("/apiKey", self.api_key.as_str()),
@@ -138,54 +145,34 @@ pub fn generate_state() -> Result<String> {
             "the operating system's random number generator failed",
         )
     })?;
-    Ok(base64url(&bytes))
-}
-
-fn base64url(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    let mut out = String::with_capacity(bytes.len() * 4 / 3 + 3);
-    for chunk in bytes.chunks(3) {
-        let n = chunk
-            .iter()
-            .enumerate()
-            .fold(0u32, |n, (i, b)| n | (u32::from(*b) << (16 - 8 * i)));
-        for i in 0..=chunk.len() {
-            out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
-        }
-    }
-    out
+    Ok(crate::base64::encode_url_safe(&bytes))
 }
 
 impl Client {
     /// Step 1: asks the platform for the provider's authorization URL. The result is the
     /// platform's JSON object (with `oauthUrl`) plus `state`, the state that was sent.
-    pub fn oauth_url(&self, request: &OAuthUrlRequest) -> Result<Json> {
+    pub(crate) fn oauth_url_in(&self, request: &OAuthUrlRequest, ctx: &Ctx) -> Result<Json> {
         request.validate()?;
         let state = match request.state.as_deref() {
             Some(s) if !s.is_empty() => s.to_owned(),
             _ => generate_state()?,
         };
-        let mut target = format!("/elements/{}/oauth/url", encode(&request.element));
-        let mut query = String::new();
-        push_query(&mut query, "apiKey", &request.api_key);
-        push_query(&mut query, "apiSecret", request.api_secret.expose());
-        push_query(&mut query, "callbackUrl", &request.callback_url);
-        push_query(&mut query, "state", &state);
-        for (name, value) in [
-            ("scope", &request.scope),
-            ("siteAddress", &request.site_address),
-        ] {
-            if let Some(v) = value {
-                push_query(&mut query, name, v);
-            }
-        }
+        let mut target = Target::new("/elements")
+            .segment(&request.element)
+            .segment("oauth")
+            .segment("url")
+            .query("apiKey", &request.api_key)
+            .query("apiSecret", request.api_secret.expose())
+            .query("callbackUrl", &request.callback_url)
+            .query("state", &state)
+            .query_opt("scope", request.scope.as_deref())
+            .query_opt("siteAddress", request.site_address.as_deref());
         for (name, value) in &request.params {
-            push_query(&mut query, name, value);
+            target = target.query(name, value);
         }
-        target.push_str(&query);
-        let mut call = Call::new(Method::Get, target, Auth::Platform);
-        call.secrets = vec![request.api_secret.expose()];
-        let reply = self.http.send(&call)?;
+        let reply = self
+            .http
+            .send(&Exchange::new(Method::Get, target, Auth::Platform), ctx)?;
         crate::decode::oauth_url(&reply.body, state)
     }
 }
@@ -206,22 +193,6 @@ mod tests {
     }
 
     #[test]
-    fn base64url_matches_rfc_4648_vectors() {
-        for (input, output) in [
-            ("", ""),
-            ("f", "Zg"),
-            ("fo", "Zm8"),
-            ("foo", "Zm9v"),
-            ("foob", "Zm9vYg"),
-            ("fooba", "Zm9vYmE"),
-            ("foobar", "Zm9vYmFy"),
-        ] {
-            assert_eq!(base64url(input.as_bytes()), output);
-        }
-        assert_eq!(base64url(&[0xfb, 0xff]), "-_8");
-    }
-
-    #[test]
     fn requests_name_every_missing_member() {
         let e = OAuthUrlRequest::from_json(r#"{"element": 12}"#).unwrap_err();
         assert_eq!(e.missing, ["/apiKey", "/apiSecret", "/callbackUrl"]);
@@ -234,5 +205,14 @@ mod tests {
         assert_eq!(r.params, [("x".to_owned(), "y".to_owned())]);
         let e = OAuthUrlRequest::from_json(r#"{"element": true}"#).unwrap_err();
         assert_eq!(e.status, oc_status::OC_ERR_INVALID_ARGUMENT);
+        for bad in ["..", ".", "a/b", "x?y"] {
+            let mut r = OAuthUrlRequest::from_json(
+                r#"{"element": "k", "apiKey": "k", "apiSecret": "s", "callbackUrl": "https://a/b"}"#,
+            )
+            .unwrap();
+            r.element = bad.into();
+            let e = r.validate().unwrap_err();
+            assert_eq!(e.invalid[0].pointer, "/element", "{bad}");
+        }
     }
 }

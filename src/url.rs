@@ -1,8 +1,9 @@
-//! The few URL operations the library needs: percent-encoding, form decoding, and checks on
-//! absolute http(s) URLs and loopback hosts.
+//! The URL rules of the library: percent-encoding and decoding, absolute http(s) URLs, which
+//! hosts count as loopback, element keys, and the one builder of request targets (path and
+//! query) that every operation uses.
 
 use std::fmt::Write;
-use std::net::IpAddr;
+use std::net::{IpAddr, ToSocketAddrs};
 use ureq::http::Uri;
 
 /// Percent-encodes everything but RFC 3986's unreserved characters, so the result is safe as a
@@ -19,19 +20,62 @@ pub(crate) fn encode(text: &str) -> String {
     out
 }
 
-/// Appends `name=value` to a query under construction.
-pub(crate) fn push_query(query: &mut String, name: &str, value: &str) {
-    query.push(if query.is_empty() { '?' } else { '&' });
-    query.push_str(&encode(name));
-    query.push('=');
-    query.push_str(&encode(value));
+/// A request target relative to the base URL: a path and its query, encoded as they are
+/// built. The path stays apart so that logs and errors can name it without the query, which
+/// may hold secrets (`apiSecret` in step 1).
+#[derive(Debug, Clone)]
+pub(crate) struct Target {
+    path: String,
+    query: String,
+}
+
+impl Target {
+    /// A target at `path`, which is already a valid encoded path starting with `/`.
+    pub(crate) fn new(path: impl Into<String>) -> Target {
+        Target {
+            path: path.into(),
+            query: String::new(),
+        }
+    }
+
+    /// Appends one path segment, percent-encoded.
+    pub(crate) fn segment(mut self, raw: &str) -> Target {
+        self.path.push('/');
+        self.path.push_str(&encode(raw));
+        self
+    }
+
+    /// Appends `name=value` to the query, both percent-encoded.
+    pub(crate) fn query(mut self, name: &str, value: &str) -> Target {
+        self.query
+            .push(if self.query.is_empty() { '?' } else { '&' });
+        self.query.push_str(&encode(name));
+        self.query.push('=');
+        self.query.push_str(&encode(value));
+        self
+    }
+
+    /// Appends `name=value` when there is a value.
+    pub(crate) fn query_opt(self, name: &str, value: Option<&str>) -> Target {
+        match value {
+            Some(v) => self.query(name, v),
+            None => self,
+        }
+    }
+
+    /// The path, without the query.
+    pub(crate) fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// Path and query, as sent.
+    pub(crate) fn to_uri_suffix(&self) -> String {
+        format!("{}{}", self.path, self.query)
+    }
 }
 
 /// Percent-decodes bytes (invalid escapes stay as they are), with `+` as a space when `form`.
-fn decode(text: &str, form: bool) -> String {
-    if !(text.contains('%') || form && text.contains('+')) {
-        return text.to_owned();
-    }
+fn decode_bytes(text: &str, form: bool) -> Vec<u8> {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -49,7 +93,14 @@ fn decode(text: &str, form: bool) -> String {
         }
         i += 1;
     }
-    String::from_utf8_lossy(&out).into_owned()
+    out
+}
+
+fn decode(text: &str, form: bool) -> String {
+    if !(text.contains('%') || form && text.contains('+')) {
+        return text.to_owned();
+    }
+    String::from_utf8_lossy(&decode_bytes(text, form)).into_owned()
 }
 
 fn hex(b: u8) -> Option<u8> {
@@ -68,9 +119,94 @@ pub(crate) fn decode_form(query: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Percent-decodes a path (no `+` rule), for checks on what a path would mean to a server.
-pub(crate) fn decode_path(path: &str) -> String {
-    decode(path, false)
+/// Why a path may not be sent through `oc_request`, if it may not.
+///
+/// Beyond what a URL path cannot hold, this refuses whatever a server, a proxy or a framework
+/// in between could take for a way out of the path it was given: a segment that is `.` or
+/// `..` once percent-decoded one or more times or once a `;` parameter is cut off (`..;`,
+/// `.%2e`, `%252e%252e`, `%2e%2e%3b`), an encoded slash or backslash at any depth (`%2f`,
+/// `%5c`, `%252f`), encoded bytes that are not UTF-8 (overlong forms such as `%c0%ae`), and a
+/// backslash.
+pub(crate) fn path_problem(path: &str) -> Option<&'static str> {
+    if !path.starts_with('/') {
+        return Some("must start with /");
+    }
+    if path.contains(['?', '#']) {
+        return Some("must not contain ? or # (use query)");
+    }
+    if path.contains('\\') {
+        return Some("must not contain a backslash");
+    }
+    if path.chars().any(|c| c.is_control() || c == ' ') {
+        return Some("must not contain spaces or control characters");
+    }
+    if !path.bytes().all(is_path_byte) {
+        return Some("must percent-encode characters that a URL path cannot hold");
+    }
+    if has_stray_percent(path) {
+        return Some("holds a % that does not start a percent escape");
+    }
+    for raw in path.split('/').skip(1) {
+        if let Some(problem) = segment_problem(raw) {
+            return Some(problem);
+        }
+    }
+    None
+}
+
+/// How many rounds of percent-decoding a segment is checked through; a server that decodes
+/// more often than that is not one the library can protect.
+const DECODE_ROUNDS: usize = 4;
+
+fn segment_problem(raw: &str) -> Option<&'static str> {
+    let mut text = raw.to_owned();
+    for round in 0..=DECODE_ROUNDS {
+        let dot_segment = |s: &str| matches!(s, "." | "..");
+        let unparameterized = text.split(';').next().unwrap_or("");
+        if dot_segment(&text) || dot_segment(unparameterized) {
+            return Some("must not contain a . or .. segment (also encoded or with ;)");
+        }
+        if round > 0 && text.contains(['/', '\\']) {
+            return Some("must not contain an encoded slash or backslash (%2f, %5c)");
+        }
+        if text.chars().any(char::is_control) {
+            return Some("must not contain encoded control characters");
+        }
+        if !text.contains('%') {
+            return None;
+        }
+        match String::from_utf8(decode_bytes(&text, false)) {
+            Ok(decoded) if decoded == text => return None,
+            Ok(decoded) => text = decoded,
+            Err(_) => return Some("must not contain encoded bytes that are not UTF-8"),
+        }
+    }
+    Some("is encoded too many times over")
+}
+
+fn has_stray_percent(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    bytes.iter().enumerate().any(|(i, b)| {
+        *b == b'%'
+            && !(bytes.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
+                && bytes.get(i + 2).is_some_and(u8::is_ascii_hexdigit))
+    })
+}
+
+/// RFC 3986 path characters: unreserved, sub-delims, `:`, `@`, `/` and `%` of an escape.
+fn is_path_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@/%".contains(&b)
+}
+
+/// Whether `key` is an element key: letters, digits, `_`, `-` and `.`, but not `.` or `..`
+/// alone (which a server would take for a path step).
+pub(crate) fn is_element_key(key: &str) -> bool {
+    !key.is_empty()
+        && key != "."
+        && key != ".."
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
 }
 
 /// An absolute http(s) URL, split into what the library needs.
@@ -80,6 +216,8 @@ pub(crate) struct HttpUrl {
     pub(crate) host: String,
     pub(crate) port: u16,
     pub(crate) path: String,
+    /// Whether it has a query or a fragment.
+    pub(crate) has_query_or_fragment: bool,
 }
 
 impl HttpUrl {
@@ -88,7 +226,11 @@ impl HttpUrl {
         if text.chars().any(|c| c.is_control() || c == ' ') {
             return None;
         }
-        let uri: Uri = text.parse().ok()?;
+        let (before_fragment, fragment) = match text.split_once('#') {
+            Some((before, _)) => (before, true),
+            None => (text, false),
+        };
+        let uri: Uri = before_fragment.parse().ok()?;
         let https = match uri.scheme_str()? {
             s if s.eq_ignore_ascii_case("https") => true,
             s if s.eq_ignore_ascii_case("http") => false,
@@ -111,22 +253,37 @@ impl HttpUrl {
                 .to_owned(),
             port,
             path: uri.path().to_owned(),
+            has_query_or_fragment: fragment || uri.query().is_some(),
         })
     }
 
-    /// Whether the host is a loopback name or address (`localhost`, 127.0.0.0/8, `::1`).
+    /// Whether the host is loopback (see [`is_loopback_host`]).
     pub(crate) fn is_loopback(&self) -> bool {
         is_loopback_host(&self.host)
     }
 }
 
-/// Whether a host names this machine only.
+/// Whether a host names this machine only: an IP literal in 127.0.0.0/8 or `::1`, or the name
+/// `localhost` itself when every address it resolves to is loopback. Any other name, one
+/// ending in `.localhost` included, is a remote host: the system resolver could send it
+/// anywhere.
 pub(crate) fn is_loopback_host(host: &str) -> bool {
     let host = host.trim_start_matches('[').trim_end_matches(']');
-    if host.eq_ignore_ascii_case("localhost") || host.to_ascii_lowercase().ends_with(".localhost") {
-        return true;
+    if let Ok(ip) = host.parse::<IpAddr>() {
+        return ip.is_loopback();
     }
-    host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+    host.eq_ignore_ascii_case("localhost") && localhost_addresses().is_some()
+}
+
+/// The addresses `localhost` resolves to, when there are some and all are loopback.
+pub(crate) fn localhost_addresses() -> Option<Vec<IpAddr>> {
+    let addrs: Vec<IpAddr> = ("localhost", 0)
+        .to_socket_addrs()
+        .ok()?
+        .map(|a| a.ip())
+        .collect();
+    let all_loopback = !addrs.is_empty() && addrs.iter().all(IpAddr::is_loopback);
+    all_loopback.then_some(addrs)
 }
 
 #[cfg(test)]
@@ -139,10 +296,14 @@ mod tests {
             encode("a b/c?d&e=f~-._é"),
             "a%20b%2Fc%3Fd%26e%3Df~-._%C3%A9"
         );
-        let mut q = String::new();
-        push_query(&mut q, "tags[]", "x y");
-        push_query(&mut q, "k", "");
-        assert_eq!(q, "?tags%5B%5D=x%20y&k=");
+        let t = Target::new("/instances")
+            .query("tags[]", "x y")
+            .query("k", "")
+            .query_opt("n", None);
+        assert_eq!(t.to_uri_suffix(), "/instances?tags%5B%5D=x%20y&k=");
+        assert_eq!(t.path(), "/instances");
+        let t = Target::new("/elements").segment("a/b").segment("oauth");
+        assert_eq!(t.to_uri_suffix(), "/elements/a%2Fb/oauth");
     }
 
     #[test]
@@ -156,8 +317,61 @@ mod tests {
                 ("d".into(), "%".into())
             ]
         );
-        assert_eq!(decode_path("/a%2e%2E/b+c"), "/a../b+c");
-        assert_eq!(decode_path("%4"), "%4");
+    }
+
+    #[test]
+    fn paths_that_could_escape_are_refused() {
+        for bad in [
+            "hubs/x",
+            "/hubs/../instances",
+            "/hubs/%2e%2E/x",
+            "/a/..",
+            "/a/.",
+            "/a/..;/b",
+            "/a/.%2e/b",
+            "/a/%252e%252e/b",
+            "/a/%2e%2e%3b/b",
+            "/a/%2e%2e;x=1/b",
+            "/a/%2f/b",
+            "/a/x%2Fy",
+            "/a/x%5cy",
+            "/a/x%252fy",
+            "/a/%c0%ae%c0%ae/b",
+            "/a/%ff",
+            "/a\\..\\b",
+            "/a\\b",
+            "/a?b=c",
+            "/a#b",
+            "/a\r\nb",
+            "/a%0d%0ab",
+            "/`ub",
+            "/a<b>",
+            "/caf\u{e9}",
+            "/%zz",
+            "/a%2",
+        ] {
+            assert!(path_problem(bad).is_some(), "{bad}");
+        }
+        for good in [
+            "/hubs/ecommerce/orders/12",
+            "/hubs/x..y/z",
+            "/hubs/crm/contacts/Jos%C3%A9;v=1",
+            "/a/...",
+            "/a/%2e%2e%2e",
+            "/a/b%20c",
+        ] {
+            assert_eq!(path_problem(good), None, "{good}");
+        }
+    }
+
+    #[test]
+    fn element_keys() {
+        for good in ["infusionsoftcrm", "a.b-c_d", "12", "..."] {
+            assert!(is_element_key(good), "{good}");
+        }
+        for bad in ["", ".", "..", "a/b", "a b", "a%2e", "é", "a?b"] {
+            assert!(!is_element_key(bad), "{bad}");
+        }
     }
 
     #[test]
@@ -168,10 +382,17 @@ mod tests {
             (true, "api.example", 443)
         );
         assert_eq!(u.path, "/elements/api-v2");
-        assert!(HttpUrl::parse("http://[::1]:8080/x").unwrap().is_loopback());
-        assert!(HttpUrl::parse("http://127.3.4.5/").unwrap().is_loopback());
-        assert!(HttpUrl::parse("http://LOCALHOST:1/").unwrap().is_loopback());
-        assert!(!HttpUrl::parse("http://10.0.0.1/").unwrap().is_loopback());
+        assert!(!u.has_query_or_fragment);
+        assert!(
+            HttpUrl::parse("https://api.example/x?y=1")
+                .unwrap()
+                .has_query_or_fragment
+        );
+        assert!(
+            HttpUrl::parse("https://api.example/x#y")
+                .unwrap()
+                .has_query_or_fragment
+        );
         for bad in [
             "ftp://x/",
             "/relative",
@@ -183,5 +404,20 @@ mod tests {
         ] {
             assert!(HttpUrl::parse(bad).is_none(), "{bad}");
         }
+    }
+
+    #[test]
+    fn loopback_is_an_ip_literal_or_localhost_itself() {
+        assert!(is_loopback_host("[::1]"));
+        assert!(is_loopback_host("127.3.4.5"));
+        assert!(!is_loopback_host("10.0.0.1"));
+        assert!(!is_loopback_host("evil.localhost"));
+        assert!(!is_loopback_host("localhost.evil.example"));
+        assert!(!is_loopback_host("127.0.0.1.nip.io"));
+        // `localhost` counts when the machine resolves it to loopback only, as it should.
+        assert_eq!(
+            is_loopback_host("LOCALHOST"),
+            localhost_addresses().is_some()
+        );
     }
 }

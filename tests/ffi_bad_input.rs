@@ -173,7 +173,7 @@ fn requests() -> Vec<(&'static str, Value, Vec<Member>)> {
             json!({"callbackUrl": "http://127.0.0.1:9/cb", "expectedState": "s", "timeoutMs": 1}),
             vec![
                 m("/callbackUrl", &[Str], true, false),
-                m("/expectedState", &[Str], false, false),
+                m("/expectedState", &[Str], true, false),
                 m("/timeoutMs", &[Num], false, false),
             ],
         ),

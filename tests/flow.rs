@@ -82,6 +82,8 @@ fn authorize(emu: &Emulator, c: &Client) -> String {
     parse_callback(&location, Some(&state))
         .expect("step 2")
         .code
+        .expose()
+        .to_owned()
 }
 
 fn new_instance(code: &str, name: &str, tags: &[&str]) -> NewInstance {
@@ -146,7 +148,7 @@ fn the_whole_flow_and_the_lifecycle() {
 
     let patched = c
         .update_instance(&UpdateInstance {
-            id: InstanceId(id),
+            id: InstanceId::new(id).unwrap(),
             instance: json!({"name": "renamed"}).as_object().unwrap().clone(),
             partial: true,
         })
@@ -156,7 +158,7 @@ fn the_whole_flow_and_the_lifecycle() {
     let code = authorize(&emu, &c);
     let reauth = c
         .update_instance(&UpdateInstance {
-            id: InstanceId(id),
+            id: InstanceId::new(id).unwrap(),
             instance: new_instance(&code, "reauthenticated", &["acme"]).0,
             partial: false,
         })
@@ -164,15 +166,20 @@ fn the_whole_flow_and_the_lifecycle() {
         .unwrap();
     assert_eq!(reauth["id"], id);
     assert_eq!(
-        c.get_instance(InstanceId(id)).doc().unwrap()["name"],
+        c.get_instance(InstanceId::new(id).unwrap()).doc().unwrap()["name"],
         "reauthenticated"
     );
 
     assert_eq!(
-        c.delete_instance(InstanceId(id)).doc().unwrap(),
+        c.delete_instance(InstanceId::new(id).unwrap())
+            .doc()
+            .unwrap(),
         json!({"id": id, "deleted": true})
     );
-    let gone = c.get_instance(InstanceId(id)).doc().unwrap_err();
+    let gone = c
+        .get_instance(InstanceId::new(id).unwrap())
+        .doc()
+        .unwrap_err();
     assert_eq!(
         (gone.status, gone.http_status),
         (oc_status::OC_ERR_API, Some(404))
@@ -248,7 +255,7 @@ fn get_and_delete_are_retried_and_posts_are_not() {
         &emu,
         json!({"method": "GET", "pathPrefix": path, "count": 2, "status": 503}),
     );
-    c.get_instance(InstanceId(id))
+    c.get_instance(InstanceId::new(id).unwrap())
         .doc()
         .expect("the third attempt succeeds");
     assert_eq!(count("GET"), 3);
@@ -257,7 +264,10 @@ fn get_and_delete_are_retried_and_posts_are_not() {
         &emu,
         json!({"method": "GET", "pathPrefix": path, "count": 3, "status": 502}),
     );
-    let e = c.get_instance(InstanceId(id)).doc().unwrap_err();
+    let e = c
+        .get_instance(InstanceId::new(id).unwrap())
+        .doc()
+        .unwrap_err();
     assert_eq!(e.http_status, Some(502));
     assert_eq!(count("GET"), 6, "1 + maxRetries attempts");
 
@@ -267,7 +277,7 @@ fn get_and_delete_are_retried_and_posts_are_not() {
     );
     let e = c
         .update_instance(&UpdateInstance {
-            id: InstanceId(id),
+            id: InstanceId::new(id).unwrap(),
             instance: json!({"name": "x"}).as_object().unwrap().clone(),
             partial: false,
         })
@@ -280,7 +290,7 @@ fn get_and_delete_are_retried_and_posts_are_not() {
         &emu,
         json!({"method": "GET", "pathPrefix": path, "count": 1, "drop": "before_response"}),
     );
-    c.get_instance(InstanceId(id))
+    c.get_instance(InstanceId::new(id).unwrap())
         .doc()
         .expect("a dropped GET is retried");
 
@@ -289,7 +299,7 @@ fn get_and_delete_are_retried_and_posts_are_not() {
         json!({"method": "DELETE", "pathPrefix": path, "count": 1, "status": 429, "retryAfter": 1}),
     );
     let started = Instant::now();
-    c.delete_instance(InstanceId(id))
+    c.delete_instance(InstanceId::new(id).unwrap())
         .doc()
         .expect("retried after Retry-After");
     assert!(started.elapsed() >= Duration::from_millis(950));
@@ -342,7 +352,10 @@ fn timeouts_decode_errors_and_caps() {
         json!({"method": "GET", "pathPrefix": path, "count": 1, "delayMs": 2000}),
     );
     let started = Instant::now();
-    let e = c.get_instance(InstanceId(id)).doc().unwrap_err();
+    let e = c
+        .get_instance(InstanceId::new(id).unwrap())
+        .doc()
+        .unwrap_err();
     assert_eq!(e.status, oc_status::OC_ERR_TIMEOUT);
     assert!(started.elapsed() < Duration::from_millis(1000));
 
@@ -351,7 +364,10 @@ fn timeouts_decode_errors_and_caps() {
         json!({"method": "GET", "pathPrefix": path, "count": 1, "nonJson": true}),
     );
     assert_eq!(
-        c.get_instance(InstanceId(id)).doc().unwrap_err().status,
+        c.get_instance(InstanceId::new(id).unwrap())
+            .doc()
+            .unwrap_err()
+            .status,
         oc_status::OC_ERR_DECODE
     );
 
@@ -360,7 +376,10 @@ fn timeouts_decode_errors_and_caps() {
         json!({"method": "GET", "pathPrefix": path, "count": 1, "oversizedMb": 20}),
     );
     assert_eq!(
-        c.get_instance(InstanceId(id)).doc().unwrap_err().status,
+        c.get_instance(InstanceId::new(id).unwrap())
+            .doc()
+            .unwrap_err()
+            .status,
         oc_status::OC_ERR_DECODE
     );
 
@@ -368,10 +387,13 @@ fn timeouts_decode_errors_and_caps() {
         &emu,
         json!({"method": "GET", "pathPrefix": path, "count": 3, "truncate": true}),
     );
-    let e = c.get_instance(InstanceId(id)).doc().unwrap_err();
+    let e = c
+        .get_instance(InstanceId::new(id).unwrap())
+        .doc()
+        .unwrap_err();
     assert_eq!(e.status, oc_status::OC_ERR_TRANSPORT, "{e}");
 
-    c.get_instance(InstanceId(id))
+    c.get_instance(InstanceId::new(id).unwrap())
         .doc()
         .expect("the client still works");
 }
@@ -392,7 +414,10 @@ fn nothing_listening_is_a_quick_transport_error() {
     })
     .unwrap();
     let started = Instant::now();
-    let e = c.get_instance(InstanceId(1)).doc().unwrap_err();
+    let e = c
+        .get_instance(InstanceId::new(1).unwrap())
+        .doc()
+        .unwrap_err();
     assert_eq!(e.status, oc_status::OC_ERR_TRANSPORT);
     assert!(started.elapsed() < Duration::from_secs(2));
     let e = c
@@ -418,7 +443,7 @@ fn a_connection_closed_while_idle_never_fails_the_next_call() {
             .doc()
             .unwrap_or_else(|e| panic!("round {round}: {e}"));
         std::thread::sleep(Duration::from_millis(250));
-        c.get_instance(InstanceId(inst["id"].as_u64().unwrap()))
+        c.get_instance(InstanceId::new(inst["id"].as_u64().unwrap()).unwrap())
             .doc()
             .unwrap();
     }
@@ -478,7 +503,7 @@ fn no_secret_in_any_error_or_debug_output() {
         ..Config::default()
     })
     .unwrap();
-    keep(wrong.get_instance(InstanceId(1)).doc());
+    keep(wrong.get_instance(InstanceId::new(1).unwrap()).doc());
     for output in &outputs {
         for secret in [
             USER,

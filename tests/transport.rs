@@ -71,7 +71,7 @@ fn remote_hosts_go_through_the_configured_proxy() {
     }))
     .unwrap();
     let answer = client
-        .get_instance(InstanceId(7))
+        .get_instance(InstanceId::new(7).unwrap())
         .doc()
         .expect("answered through the proxy");
     assert_eq!(answer["via"], "proxy");
@@ -94,7 +94,10 @@ fn loopback_never_goes_through_a_proxy() {
         ..Config::default()
     }))
     .unwrap();
-    let e = client.get_instance(InstanceId(1)).doc().unwrap_err();
+    let e = client
+        .get_instance(InstanceId::new(1).unwrap())
+        .doc()
+        .unwrap_err();
     assert_eq!(
         (e.status, e.http_status),
         (oc_status::OC_ERR_API, Some(404)),
@@ -217,7 +220,10 @@ fn extra_trust_roots_are_added_to_the_builtin_ones() {
         ..Config::default()
     }))
     .unwrap();
-    let e = untrusting.get_instance(InstanceId(1)).doc().unwrap_err();
+    let e = untrusting
+        .get_instance(InstanceId::new(1).unwrap())
+        .doc()
+        .unwrap_err();
     assert_eq!(e.status, oc_status::OC_ERR_TRANSPORT, "{e}");
     assert!(e.message.contains("TLS"), "{e}");
 
@@ -228,7 +234,10 @@ fn extra_trust_roots_are_added_to_the_builtin_ones() {
     }))
     .unwrap();
     // s_server -www answers 200 with an HTML page: the handshake worked, the body is not JSON.
-    let e = trusting.get_instance(InstanceId(1)).doc().unwrap_err();
+    let e = trusting
+        .get_instance(InstanceId::new(1).unwrap())
+        .doc()
+        .unwrap_err();
     assert_eq!(e.status, oc_status::OC_ERR_DECODE, "{e}");
 
     let e = Client::new(secrets(Config {

@@ -766,9 +766,9 @@ int check_error_doc_(const char *json, oc_status status, const char *file, int l
 static char g_sentinel_storage;
 #define SENTINEL (&g_sentinel_storage)
 
-static oc_call finish_call(oc_status status, char *out, enum result_kind kind, const char *file,
+static call_result finish_call(oc_status status, char *out, enum result_kind kind, const char *file,
                            int line) {
-  oc_call c;
+  call_result c;
   c.status = status;
   c.json = NULL;
   if (!check_(out != SENTINEL && out != NULL, file, line,
@@ -786,21 +786,21 @@ static oc_call finish_call(oc_status status, char *out, enum result_kind kind, c
   return c;
 }
 
-oc_call call_client_(client_fn f, const oc_client *client, const char *request,
+call_result call_client_(client_fn f, const oc_client *client, const char *request,
                      enum result_kind kind, const char *file, int line) {
   char *out = SENTINEL;
   oc_status status = f(client, request, &out);
   return finish_call(status, out, kind, file, line);
 }
 
-oc_call call_plain_(plain_fn f, const char *request, enum result_kind kind, const char *file,
+call_result call_plain_(plain_fn f, const char *request, enum result_kind kind, const char *file,
                     int line) {
   char *out = SENTINEL;
   oc_status status = f(request, &out);
   return finish_call(status, out, kind, file, line);
 }
 
-void oc_call_free(oc_call *c) {
+void result_free(call_result *c) {
   oc_string_free(c->json);
   c->json = NULL;
 }
@@ -851,7 +851,7 @@ char *oauth_request(const char *state) {
 /* Steps 1 and the provider's consent: answers the redirect's Location (malloc'd) or NULL. */
 char *consent(const oc_client *client, const char *state, int deny) {
   char *request = oauth_request(state);
-  oc_call r = CALL(oc_oauth_url, client, request, RESULT_PLAIN);
+  call_result r = CALL(oc_oauth_url, client, request, RESULT_PLAIN);
   char *url, *location = NULL;
   free(request);
   CHECK_STATUS(r.status, OC_OK);
@@ -870,7 +870,7 @@ char *consent(const oc_client *client, const char *state, int deny) {
     free(full);
   }
   free(url);
-  oc_call_free(&r);
+  result_free(&r);
   return location;
 }
 
@@ -883,7 +883,7 @@ char *fresh_code(const oc_client *client) {
   if (location != NULL) {
     char *url = json_quote(location);
     char *request = fmt("{\"url\":%s,\"expectedState\":\"%s\"}", url, state);
-    oc_call r;
+    call_result r;
     free(url);
     r = CALLP(oc_parse_callback, request, RESULT_CALLBACK);
     CHECK_STATUS(r.status, OC_OK);
@@ -891,7 +891,7 @@ char *fresh_code(const oc_client *client) {
     CHECK(code != NULL);
     CHECK(json_str_eq(r.json, "/state", state));
     secret_add(code, SECRET_CODE);
-    oc_call_free(&r);
+    result_free(&r);
     free(request);
     free(location);
   }
@@ -911,7 +911,7 @@ long long create_instance(const oc_client *client, const char *name, const char 
                                  char **token) {
   char *code = fresh_code(client);
   char *body = create_body(code, name, tags_json);
-  oc_call r = CALL(oc_create_instance, client, body, RESULT_INSTANCE);
+  call_result r = CALL(oc_create_instance, client, body, RESULT_INSTANCE);
   long long id = 0;
   CHECK_STATUS(r.status, OC_OK);
   CHECK(json_int(r.json, "/id", &id));
@@ -921,7 +921,7 @@ long long create_instance(const oc_client *client, const char *name, const char 
     CHECK(*token != NULL);
     secret_add(*token, SECRET_TOKEN);
   }
-  oc_call_free(&r);
+  result_free(&r);
   free(body);
   free(code);
   return id;

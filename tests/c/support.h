@@ -117,22 +117,22 @@ enum result_kind { RESULT_PLAIN = 0, RESULT_CALLBACK = 1, RESULT_INSTANCE = 2 };
 typedef oc_status (*client_fn)(const oc_client *, const char *, char **);
 typedef oc_status (*plain_fn)(const char *, char **);
 
-/* A call's outcome: status and the returned document (free with oc_call_free). */
-typedef struct oc_call {
+/* A call's outcome: status and the returned document (free with result_free). */
+typedef struct call_result {
   oc_status status;
   char *json;
-} oc_call;
+} call_result;
 
 /* Every library call of the tests goes through these: they check that the out-pointer was
  * written with valid JSON, that an error document has the kind matching the status and a
  * message, and that no registered secret appears (per result kind). */
-oc_call call_client_(client_fn f, const oc_client *client, const char *request,
+call_result call_client_(client_fn f, const oc_client *client, const char *request,
                      enum result_kind kind, const char *file, int line);
-oc_call call_plain_(plain_fn f, const char *request, enum result_kind kind, const char *file,
+call_result call_plain_(plain_fn f, const char *request, enum result_kind kind, const char *file,
                     int line);
 #define CALL(f, client, request, kind) call_client_((f), (client), (request), (kind), __FILE__, __LINE__)
 #define CALLP(f, request, kind) call_plain_((f), (request), (kind), __FILE__, __LINE__)
-void oc_call_free(oc_call *c);
+void result_free(call_result *c);
 /* Checks a returned string (any result or error document) for secrets; answers 1 when clean. */
 int check_no_secrets_(const char *text, enum result_kind kind, const char *file, int line);
 /* Checks an error document's kind and message for this status. */

@@ -46,19 +46,19 @@ static char *journal_last(void) {
   return out ? out : strdup("{}");
 }
 
-static void check_missing_(oc_call *r, const char *pointer, const char *file, int line) {
+static void check_missing_(call_result *r, const char *pointer, const char *file, int line) {
   check_(r->json != NULL && json_array_has_str(r->json, "/error/missing", pointer), file, line,
          "missing should name %s: %s", pointer, r->json ? r->json : "(null)");
 }
 #define CHECK_MISSING(r, ptr) check_missing_(&(r), (ptr), __FILE__, __LINE__)
 
-static void check_invalid_(oc_call *r, const char *pointer, const char *file, int line) {
+static void check_invalid_(call_result *r, const char *pointer, const char *file, int line) {
   check_(r->json != NULL && json_array_has_obj(r->json, "/error/invalid", "pointer", pointer), file,
          line, "invalid should name %s: %s", pointer, r->json ? r->json : "(null)");
 }
 #define CHECK_INVALID(r, ptr) check_invalid_(&(r), (ptr), __FILE__, __LINE__)
 
-static void check_api_status_(oc_call *r, long long want, const char *file, int line) {
+static void check_api_status_(call_result *r, long long want, const char *file, int line) {
   long long got = -1;
   check_(r->json != NULL && json_int(r->json, "/error/status", &got) && got == want, file, line,
          "error status %lld, want %lld: %s", got, want, r->json ? r->json : "(null)");
@@ -68,9 +68,9 @@ static void check_api_status_(oc_call *r, long long want, const char *file, int 
 /* Calls a client function expecting `want`; frees the result. */
 #define EXPECT(f, client, request, want)                       \
   do {                                                         \
-    oc_call r_ = CALL((f), (client), (request), RESULT_PLAIN); \
+    call_result r_ = CALL((f), (client), (request), RESULT_PLAIN); \
     CHECK_STATUS(r_.status, (want));                           \
-    oc_call_free(&r_);                                         \
+    result_free(&r_);                                         \
   } while (0)
 
 static const struct {
@@ -100,8 +100,10 @@ static void test_static(void) {
       {OC_ERR_TRANSPORT, "OC_ERR_TRANSPORT"},
       {OC_ERR_DECODE, "OC_ERR_DECODE"},
       {OC_ERR_OUTCOME_UNKNOWN, "OC_ERR_OUTCOME_UNKNOWN"},
+      {OC_ERR_CANCELLED, "OC_ERR_CANCELLED"},
+      {OC_ERR_SIGNATURE, "OC_ERR_SIGNATURE"},
       {OC_ERR_INTERNAL, "OC_ERR_INTERNAL"},
-      {10, "OC_ERR_UNKNOWN"},
+      {12, "OC_ERR_UNKNOWN"},
       {42, "OC_ERR_UNKNOWN"},
       {98, "OC_ERR_UNKNOWN"},
       {100, "OC_ERR_UNKNOWN"},
@@ -115,7 +117,8 @@ static void test_static(void) {
   CHECK(OC_OK == 0 && OC_ERR_INVALID_ARGUMENT == 1 && OC_ERR_VALIDATION == 2 &&
         OC_ERR_OAUTH_DENIED == 3 && OC_ERR_STATE_MISMATCH == 4 && OC_ERR_API == 5 &&
         OC_ERR_TIMEOUT == 6 && OC_ERR_TRANSPORT == 7 && OC_ERR_DECODE == 8 &&
-        OC_ERR_OUTCOME_UNKNOWN == 9 && OC_ERR_INTERNAL == 99);
+        OC_ERR_OUTCOME_UNKNOWN == 9 && OC_ERR_CANCELLED == 10 && OC_ERR_SIGNATURE == 11 &&
+        OC_ERR_INTERNAL == 99);
   CHECK(sizeof(oc_status) == sizeof(uint32_t));
   for (i = 0; i < NELEMS(names); i++) CHECK_STR(oc_status_name(names[i].status), names[i].name);
   oc_string_free(NULL);
@@ -261,14 +264,14 @@ static void test_invalid_argument(void) {
   for (i = 0; i < NELEMS(CLIENT_FNS); i++) {
     char *out = (char *)&client;
     oc_status status;
-    oc_call r = CALL(CLIENT_FNS[i].f, NULL, "{\"id\":1}", RESULT_PLAIN);
+    call_result r = CALL(CLIENT_FNS[i].f, NULL, "{\"id\":1}", RESULT_PLAIN);
     CHECK_MSG(r.status == OC_ERR_INVALID_ARGUMENT, "%s(NULL client): %s", CLIENT_FNS[i].name,
               oc_status_name((uint32_t)r.status));
-    oc_call_free(&r);
+    result_free(&r);
     r = CALL(CLIENT_FNS[i].f, client, NULL, RESULT_PLAIN);
     CHECK_MSG(r.status == OC_ERR_INVALID_ARGUMENT, "%s(NULL request): %s", CLIENT_FNS[i].name,
               oc_status_name((uint32_t)r.status));
-    oc_call_free(&r);
+    result_free(&r);
     status = CLIENT_FNS[i].f(client, "{\"id\":1}", NULL);
     CHECK_MSG(status == OC_ERR_INVALID_ARGUMENT, "%s(NULL out): %s", CLIENT_FNS[i].name,
               oc_status_name((uint32_t)status));
@@ -278,32 +281,32 @@ static void test_invalid_argument(void) {
     r = CALL(CLIENT_FNS[i].f, client, bad_utf8, RESULT_PLAIN);
     CHECK_MSG(r.status == OC_ERR_INVALID_ARGUMENT, "%s(invalid UTF-8): %s", CLIENT_FNS[i].name,
               oc_status_name((uint32_t)r.status));
-    oc_call_free(&r);
+    result_free(&r);
     (void)out;
   }
   {
-    oc_call r = CALLP(oc_parse_callback, NULL, RESULT_PLAIN);
+    call_result r = CALLP(oc_parse_callback, NULL, RESULT_PLAIN);
     CHECK_STATUS(r.status, OC_ERR_INVALID_ARGUMENT);
-    oc_call_free(&r);
+    result_free(&r);
     r = CALLP(oc_await_callback, NULL, RESULT_PLAIN);
     CHECK_STATUS(r.status, OC_ERR_INVALID_ARGUMENT);
-    oc_call_free(&r);
+    result_free(&r);
     CHECK_STATUS(oc_parse_callback("{\"url\":\"code=a\"}", NULL), OC_ERR_INVALID_ARGUMENT);
     CHECK_STATUS(oc_await_callback("{\"callbackUrl\":\"http://127.0.0.1:1/cb\"}", NULL),
                  OC_ERR_INVALID_ARGUMENT);
     r = CALLP(oc_parse_callback, bad_utf8, RESULT_PLAIN);
     CHECK_STATUS(r.status, OC_ERR_INVALID_ARGUMENT);
-    oc_call_free(&r);
+    result_free(&r);
   }
   for (i = 0; i < NELEMS(not_objects); i++) {
-    oc_call r = CALL(oc_get_instance, client, not_objects[i], RESULT_PLAIN);
+    call_result r = CALL(oc_get_instance, client, not_objects[i], RESULT_PLAIN);
     CHECK_MSG(r.status == OC_ERR_INVALID_ARGUMENT, "oc_get_instance(%s): %s", not_objects[i],
               oc_status_name((uint32_t)r.status));
-    oc_call_free(&r);
+    result_free(&r);
     r = CALLP(oc_parse_callback, not_objects[i], RESULT_PLAIN);
     CHECK_MSG(r.status == OC_ERR_INVALID_ARGUMENT, "oc_parse_callback(%s): %s", not_objects[i],
               oc_status_name((uint32_t)r.status));
-    oc_call_free(&r);
+    result_free(&r);
   }
   {
     /* A member of the wrong type is named in invalid[].pointer. */
@@ -333,22 +336,22 @@ static void test_invalid_argument(void) {
          "{\"element\":{\"key\":\"infusionsoftecommerce\"},\"name\":5,\"tags\":[]}", "/name"},
     };
     for (i = 0; i < NELEMS(wrong); i++) {
-      oc_call r = CALL(wrong[i].f, client, wrong[i].request, RESULT_PLAIN);
+      call_result r = CALL(wrong[i].f, client, wrong[i].request, RESULT_PLAIN);
       CHECK_MSG(r.status == OC_ERR_INVALID_ARGUMENT, "%s: %s", wrong[i].request,
                 oc_status_name((uint32_t)r.status));
       CHECK_INVALID(r, wrong[i].pointer);
-      oc_call_free(&r);
+      result_free(&r);
     }
     {
-      oc_call r = CALLP(oc_parse_callback, "{\"url\":5}", RESULT_PLAIN);
+      call_result r = CALLP(oc_parse_callback, "{\"url\":5}", RESULT_PLAIN);
       CHECK_STATUS(r.status, OC_ERR_INVALID_ARGUMENT);
       CHECK_INVALID(r, "/url");
-      oc_call_free(&r);
+      result_free(&r);
       r = CALLP(oc_await_callback, "{\"callbackUrl\":\"http://127.0.0.1:1/cb\",\"timeoutMs\":\"x\"}",
                 RESULT_PLAIN);
       CHECK_STATUS(r.status, OC_ERR_INVALID_ARGUMENT);
       CHECK_INVALID(r, "/timeoutMs");
-      oc_call_free(&r);
+      result_free(&r);
     }
   }
   CHECK_MSG(journal_len() == 0, "invalid arguments sent %d requests", journal_len());
@@ -360,7 +363,7 @@ static void test_invalid_argument(void) {
 static void test_validation(void) {
   oc_client *client = emu_client("");
   oc_client *no_secrets;
-  oc_call r;
+  call_result r;
   char *config, *request;
   test_section("OC_ERR_VALIDATION");
   emu_reset();
@@ -370,14 +373,14 @@ static void test_validation(void) {
            RESULT_PLAIN);
   CHECK_STATUS(r.status, OC_ERR_VALIDATION);
   CHECK_MISSING(r, "/callbackUrl");
-  oc_call_free(&r);
+  result_free(&r);
   r = CALL(oc_oauth_url, client, "{}", RESULT_PLAIN);
   CHECK_STATUS(r.status, OC_ERR_VALIDATION);
   CHECK_MISSING(r, "/element");
   CHECK_MISSING(r, "/apiKey");
   CHECK_MISSING(r, "/apiSecret");
   CHECK_MISSING(r, "/callbackUrl");
-  oc_call_free(&r);
+  result_free(&r);
   r = CALL(oc_oauth_url, client,
            "{\"element\":\"infusionsoftecommerce\",\"apiKey\":\"\",\"apiSecret\":null,"
            "\"callbackUrl\":\"http://127.0.0.1:9/cb\"}",
@@ -385,21 +388,21 @@ static void test_validation(void) {
   CHECK_STATUS(r.status, OC_ERR_VALIDATION);
   CHECK_MISSING(r, "/apiKey");
   CHECK_MISSING(r, "/apiSecret");
-  oc_call_free(&r);
+  result_free(&r);
   r = CALL(oc_oauth_url, client,
            "{\"element\":\"infusionsoftecommerce\",\"apiKey\":\"k1\",\"apiSecret\":\"apiSECRETc0ffee99\","
            "\"callbackUrl\":\"not a url\"}",
            RESULT_PLAIN);
   CHECK_STATUS(r.status, OC_ERR_VALIDATION);
   CHECK_INVALID(r, "/callbackUrl");
-  oc_call_free(&r);
+  result_free(&r);
 
   /* create: every problem at once. */
   r = CALL(oc_create_instance, client, "{}", RESULT_PLAIN);
   CHECK_STATUS(r.status, OC_ERR_VALIDATION);
   CHECK_MISSING(r, "/element/key");
   CHECK_MISSING(r, "/name");
-  oc_call_free(&r);
+  result_free(&r);
   request = fmt("{\"element\":{\"key\":\"%s\"},\"providerData\":{\"code\":\"codeSECRETunsent1\"},"
                 "\"configuration\":{\"oauth.callback.url\":\"%s\",\"oauth.api.secret\":\"%s\"},"
                 "\"name\":\"n\"}",
@@ -409,7 +412,7 @@ static void test_validation(void) {
   CHECK_STATUS(r.status, OC_ERR_VALIDATION);
   CHECK_MISSING(r, "/configuration/oauth.api.key");
   CHECK_MSG(json_len(r.json, "/error/missing") == 1, "only oauth.api.key is missing: %s", r.json);
-  oc_call_free(&r);
+  result_free(&r);
   free(request);
   r = CALL(oc_create_instance, client,
            "{\"element\":{\"key\":\"infusionsoftecommerce\"},\"providerData\":{},"
@@ -426,7 +429,7 @@ static void test_validation(void) {
   CHECK_INVALID(r, "/configuration/event.poller.refresh_interval");
   CHECK_INVALID(r, "/configuration/oauth.callback.url");
   CHECK_INVALID(r, "/configuration/event.notification.enabled");
-  oc_call_free(&r);
+  result_free(&r);
   request = fmt("{\"element\":{\"key\":\"infusionsoftcrm\"},\"providerData\":{\"code\":\"c0de0000\"},"
                 "\"configuration\":{\"oauth.callback.url\":\"%s\",\"oauth.api.key\":\"%s\","
                 "\"oauth.api.secret\":\"%s\",\"infusionsoft.server\":\"\"},\"name\":\"crm\"}",
@@ -435,7 +438,7 @@ static void test_validation(void) {
   CHECK_STATUS(r.status, OC_ERR_VALIDATION);
   CHECK_MISSING(r, "/configuration/infusionsoft.server");
   CHECK_MISSING(r, "/configuration/infusionsoft.private.key");
-  oc_call_free(&r);
+  result_free(&r);
   free(request);
   /* externalAuthentication "initial" needs no code. */
   request = fmt("{\"element\":{\"key\":\"%s\"},\"externalAuthentication\":\"initial\","
@@ -446,25 +449,25 @@ static void test_validation(void) {
   CHECK_STATUS(r.status, OC_ERR_VALIDATION);
   CHECK_MSG(!json_array_has_str(r.json, "/error/missing", "/providerData/code"),
             "initial external authentication needs no code: %s", r.json);
-  oc_call_free(&r);
+  result_free(&r);
   free(request);
 
   r = CALL(oc_get_instance, client, "{}", RESULT_PLAIN);
   CHECK_STATUS(r.status, OC_ERR_VALIDATION);
   CHECK_MISSING(r, "/id");
-  oc_call_free(&r);
+  result_free(&r);
   r = CALL(oc_delete_instance, client, "{\"id\":null}", RESULT_PLAIN);
   CHECK_STATUS(r.status, OC_ERR_VALIDATION);
   CHECK_MISSING(r, "/id");
-  oc_call_free(&r);
+  result_free(&r);
   r = CALL(oc_update_instance, client, "{\"id\":1}", RESULT_PLAIN);
   CHECK_STATUS(r.status, OC_ERR_VALIDATION);
   CHECK_MISSING(r, "/instance");
-  oc_call_free(&r);
+  result_free(&r);
   r = CALL(oc_request, client, "{\"path\":\"/ping\"}", RESULT_PLAIN);
   CHECK_STATUS(r.status, OC_ERR_VALIDATION);
   CHECK_MISSING(r, "/method");
-  oc_call_free(&r);
+  result_free(&r);
   {
     static const char *const bad_requests[] = {
         "{\"method\":\"TRACE\",\"path\":\"/ping\"}",
@@ -483,7 +486,7 @@ static void test_validation(void) {
       r = CALL(oc_request, client, bad_requests[i], RESULT_PLAIN);
       CHECK_MSG(r.status == OC_ERR_VALIDATION, "oc_request(%s): %s", bad_requests[i],
                 oc_status_name((uint32_t)r.status));
-      oc_call_free(&r);
+      result_free(&r);
     }
   }
 
@@ -495,22 +498,22 @@ static void test_validation(void) {
   CHECK_STATUS(r.status, OC_ERR_VALIDATION);
   CHECK_MISSING(r, "/userSecret");
   CHECK_MISSING(r, "/organizationSecret");
-  oc_call_free(&r);
+  result_free(&r);
   r = CALL(oc_list_instances, no_secrets, "{}", RESULT_PLAIN);
   CHECK_STATUS(r.status, OC_ERR_VALIDATION);
   CHECK_MISSING(r, "/userSecret");
-  oc_call_free(&r);
+  result_free(&r);
   r = CALL(oc_request, no_secrets, "{\"method\":\"GET\",\"path\":\"/ping\"}", RESULT_PLAIN);
   CHECK_STATUS(r.status, OC_ERR_VALIDATION);
   CHECK_MISSING(r, "/userSecret");
-  oc_call_free(&r);
+  result_free(&r);
   CHECK_MSG(journal_len() == 0, "validation errors sent %d requests", journal_len());
 
   /* ... and oc_oauth_url works without them, sending no Authorization header. */
   request = oauth_request("nosecrets-state");
   r = CALL(oc_oauth_url, no_secrets, request, RESULT_PLAIN);
   CHECK_STATUS(r.status, OC_OK);
-  oc_call_free(&r);
+  result_free(&r);
   free(request);
   {
     char *last = journal_last();
@@ -525,7 +528,7 @@ static void test_validation(void) {
 /* ---- oc_parse_callback (no I/O) ------------------------------------------------------------------------ */
 
 static void test_parse_callback(void) {
-  oc_call r;
+  call_result r;
   test_section("oc_parse_callback");
   secret_add("codeSECRETzz99", SECRET_CODE);
 
@@ -538,38 +541,38 @@ static void test_parse_callback(void) {
   CHECK(json_str_eq(r.json, "/state", "s1"));
   CHECK(json_str_eq(r.json, "/params/extra", "a+b c"));
   CHECK(json_str_eq(r.json, "/params/code", "codeSECRETzz99"));
-  oc_call_free(&r);
+  result_free(&r);
 
   r = CALLP(oc_parse_callback, "{\"url\":\"?code=a%20b+c&state=s1\",\"expectedState\":\"s1\"}",
             RESULT_CALLBACK);
   CHECK_STATUS(r.status, OC_OK);
   CHECK(json_str_eq(r.json, "/code", "a b c"));
-  oc_call_free(&r);
+  result_free(&r);
   r = CALLP(oc_parse_callback, "{\"url\":\"code=xyz&state=s1\",\"futureMember\":true}",
             RESULT_CALLBACK);
   CHECK_STATUS(r.status, OC_OK);
   CHECK(json_str_eq(r.json, "/code", "xyz"));
-  oc_call_free(&r);
+  result_free(&r);
   /* No expectedState: no state needed. */
   r = CALLP(oc_parse_callback, "{\"url\":\"code=xyz\"}", RESULT_CALLBACK);
   CHECK_STATUS(r.status, OC_OK);
   CHECK(json_str_eq(r.json, "/code", "xyz"));
-  oc_call_free(&r);
+  result_free(&r);
 
   r = CALLP(oc_parse_callback,
             "{\"url\":\"https://app.example/auth?code=codeSECRETzz99&state=s2\",\"expectedState\":\"s1\"}",
             RESULT_PLAIN);
   CHECK_STATUS(r.status, OC_ERR_STATE_MISMATCH);
-  oc_call_free(&r);
+  result_free(&r);
   r = CALLP(oc_parse_callback, "{\"url\":\"code=codeSECRETzz99\",\"expectedState\":\"s1\"}",
             RESULT_PLAIN);
   CHECK_STATUS(r.status, OC_ERR_STATE_MISMATCH);
-  oc_call_free(&r);
+  result_free(&r);
   /* The state is checked before the error. */
   r = CALLP(oc_parse_callback, "{\"url\":\"error=access_denied&state=s2\",\"expectedState\":\"s1\"}",
             RESULT_PLAIN);
   CHECK_STATUS(r.status, OC_ERR_STATE_MISMATCH);
-  oc_call_free(&r);
+  result_free(&r);
   r = CALLP(oc_parse_callback,
             "{\"url\":\"?error=access_denied&error_description=The+user+said+no&state=s1\","
             "\"expectedState\":\"s1\"}",
@@ -577,16 +580,16 @@ static void test_parse_callback(void) {
   CHECK_STATUS(r.status, OC_ERR_OAUTH_DENIED);
   CHECK(json_str_eq(r.json, "/error/oauthError", "access_denied"));
   CHECK(json_str_eq(r.json, "/error/oauthErrorDescription", "The user said no"));
-  oc_call_free(&r);
+  result_free(&r);
   r = CALLP(oc_parse_callback, "{\"url\":\"?state=s1\",\"expectedState\":\"s1\"}", RESULT_PLAIN);
   CHECK_STATUS(r.status, OC_ERR_VALIDATION);
   CHECK_MISSING(r, "/code");
-  oc_call_free(&r);
+  result_free(&r);
   r = CALLP(oc_parse_callback, "{\"url\":\"?code=&state=s1\",\"expectedState\":\"s1\"}",
             RESULT_PLAIN);
   CHECK_STATUS(r.status, OC_ERR_VALIDATION);
   CHECK_MISSING(r, "/code");
-  oc_call_free(&r);
+  result_free(&r);
   {
     static const char *const ambiguous[] = {
         "{\"url\":\"?code=a&code=b&state=s1\",\"expectedState\":\"s1\"}",
@@ -598,20 +601,20 @@ static void test_parse_callback(void) {
       r = CALLP(oc_parse_callback, ambiguous[i], RESULT_PLAIN);
       CHECK_MSG(r.status == OC_ERR_VALIDATION, "oc_parse_callback(%s): %s", ambiguous[i],
                 oc_status_name((uint32_t)r.status));
-      oc_call_free(&r);
+      result_free(&r);
     }
   }
   r = CALLP(oc_parse_callback, "{}", RESULT_PLAIN);
   CHECK_STATUS(r.status, OC_ERR_VALIDATION);
   CHECK_MISSING(r, "/url");
-  oc_call_free(&r);
+  result_free(&r);
 }
 
 /* ---- the flow and the lifecycle ------------------------------------------------------------------------ */
 
 static void test_flow(void) {
   oc_client *client = emu_client("");
-  oc_call r, r2;
+  call_result r, r2;
   char *request, *location, *code, *token = NULL, *state, *last;
   long long id = 0, got = 0;
   long long page_ids[3];
@@ -635,7 +638,7 @@ static void test_flow(void) {
     free(prefix);
     free(url);
   }
-  oc_call_free(&r);
+  result_free(&r);
   last = journal_last();
   {
     char *path = fmt("/elements/api-v2/elements/%s/oauth/url", ELEMENT);
@@ -664,8 +667,8 @@ static void test_flow(void) {
     free(s1);
     free(s2);
   }
-  oc_call_free(&r);
-  oc_call_free(&r2);
+  result_free(&r);
+  result_free(&r2);
   /* The element may be given by numeric id, as a number or a string (6138 in the catalog). */
   r = CALL(oc_oauth_url, client,
            "{\"element\":6138,\"apiKey\":\"k\",\"apiSecret\":\"apiSECRETc0ffee99\","
@@ -673,7 +676,7 @@ static void test_flow(void) {
            RESULT_PLAIN);
   CHECK_STATUS(r.status, OC_OK);
   CHECK(json_str_eq(r.json, "/element", ELEMENT));
-  oc_call_free(&r);
+  result_free(&r);
   last = journal_last();
   CHECK_MSG(strstr(last, "[\"x\",\"y\"]") && strstr(last, "[\"scope\",\"full\"]"), "params: %s", last);
   free(last);
@@ -682,7 +685,7 @@ static void test_flow(void) {
            "\"callbackUrl\":\"http://127.0.0.1:9/cb\"}",
            RESULT_PLAIN);
   CHECK_STATUS(r.status, OC_OK);
-  oc_call_free(&r);
+  result_free(&r);
 
   /* Consent, then step 2 with the real redirect. */
   location = consent(client, "flow-state-2", 0);
@@ -701,7 +704,7 @@ static void test_flow(void) {
   secret_add(code, SECRET_CODE);
   CHECK(json_str_eq(r.json, "/state", "flow-state-2"));
   CHECK(code && json_str_eq(r.json, "/params/code", code));
-  oc_call_free(&r);
+  result_free(&r);
 
   /* Step 3. */
   request = create_body(code ? code : "x", "flow-instance", "[\"flow\",\"t\"]");
@@ -714,7 +717,7 @@ static void test_flow(void) {
   secret_add(token, SECRET_TOKEN);
   CHECK(json_str_eq(r.json, "/name", "flow-instance"));
   CHECK(json_array_has_str(r.json, "/tags", "flow"));
-  oc_call_free(&r);
+  result_free(&r);
   last = journal_last();
   CHECK(json_str_eq(last, "/method", "POST"));
   CHECK(json_str_eq(last, "/path", "/elements/api-v2/instances"));
@@ -732,7 +735,7 @@ static void test_flow(void) {
     CHECK_MSG(rid && strlen(rid) == 24, "requestId %s", rid ? rid : "(none)");
     free(rid);
   }
-  oc_call_free(&r);
+  result_free(&r);
   free(request);
   free(code);
 
@@ -748,7 +751,7 @@ static void test_flow(void) {
   CHECK(json_at(r.json, "/headers") != NULL && *json_at(r.json, "/headers") == '{');
   CHECK_MSG(json_at(r.json, "/headers/elements-request-id") != NULL, "lower-case headers: %s",
             r.json);
-  oc_call_free(&r);
+  result_free(&r);
   last = journal_last();
   CHECK(json_str_eq(last, "/path", "/elements/api-v2/hubs/ecommerce/orders"));
   CHECK(json_str_eq(last, "/headers/authorization", "User, Organization, Element"));
@@ -762,7 +765,7 @@ static void test_flow(void) {
   free(request);
   CHECK_STATUS(r.status, OC_OK);
   CHECK(json_int(r.json, "/body/total", &got) && got == 5);
-  oc_call_free(&r);
+  result_free(&r);
   last = journal_last();
   CHECK(json_str_eq(last, "/method", "POST"));
   {
@@ -777,7 +780,7 @@ static void test_flow(void) {
            RESULT_PLAIN);
   CHECK_STATUS(r.status, OC_ERR_API);
   CHECK_API_STATUS(r, 401);
-  oc_call_free(&r);
+  result_free(&r);
 
   /* get */
   request = fmt("{\"id\":%lld,\"futureMember\":[1,2]}", id);
@@ -787,31 +790,31 @@ static void test_flow(void) {
   CHECK(json_int(r.json, "/id", &got) && got == id);
   CHECK(token && json_str_eq(r.json, "/token", token));
   CHECK(json_str_eq(r.json, "/name", "flow-instance"));
-  oc_call_free(&r);
+  result_free(&r);
 
   /* list */
   r = CALL(oc_list_instances, client, "{}", RESULT_INSTANCE);
   CHECK_STATUS(r.status, OC_OK);
   CHECK(has_instance(r.json, id));
   CHECK(json_is(r.json, "/nextPage", "null"));
-  oc_call_free(&r);
+  result_free(&r);
   r = CALL(oc_list_instances, client, "{\"tags\":[\"flow\",\"t\"]}", RESULT_INSTANCE);
   CHECK_STATUS(r.status, OC_OK);
   CHECK(json_len(r.json, "/instances") == 1 && has_instance(r.json, id));
-  oc_call_free(&r);
+  result_free(&r);
   r = CALL(oc_list_instances, client, "{\"searchText\":\"FLOW-inst\"}", RESULT_INSTANCE);
   CHECK_STATUS(r.status, OC_OK);
   CHECK(json_len(r.json, "/instances") == 1 && has_instance(r.json, id));
-  oc_call_free(&r);
+  result_free(&r);
   r = CALL(oc_list_instances, client, "{\"searchText\":\"zzz-matches-nothing\"}", RESULT_INSTANCE);
   CHECK_STATUS(r.status, OC_OK);
   CHECK_MSG(json_len(r.json, "/instances") == 0, "empty list: %s", r.json ? r.json : "");
   CHECK(json_is(r.json, "/nextPage", "null"));
-  oc_call_free(&r);
+  result_free(&r);
   r = CALL(oc_list_instances, client, "{\"tags\":[\"no-such-tag\"]}", RESULT_INSTANCE);
   CHECK_STATUS(r.status, OC_OK);
   CHECK(json_len(r.json, "/instances") == 0);
-  oc_call_free(&r);
+  result_free(&r);
 
   /* Paging over several instances. */
   for (i = 0; i < 3; i++) {
@@ -837,12 +840,12 @@ static void test_flow(void) {
       CHECK(json_len(r2.json, "/instances") == 1);
       CHECK(json_is(r2.json, "/nextPage", "null"));
       for (i = 0; i < 3; i++) seen += has_instance(r2.json, page_ids[i]);
-      oc_call_free(&r2);
+      result_free(&r2);
     }
     CHECK_MSG(seen == 3, "the pages hold the 3 instances once each (%d)", seen);
     free(next);
   }
-  oc_call_free(&r);
+  result_free(&r);
   last = journal_last();
   CHECK_MSG(strstr(last, "[\"tags[]\",\"page\"]") && strstr(last, "[\"pageSize\",\"2\"]"),
             "list query: %s", last);
@@ -856,7 +859,7 @@ static void test_flow(void) {
   CHECK(json_int(r.json, "/id", &got) && got == id);
   CHECK(json_str_eq(r.json, "/name", "renamed"));
   CHECK(json_array_has_str(r.json, "/tags", "t2"));
-  oc_call_free(&r);
+  result_free(&r);
   last = journal_last();
   CHECK(json_str_eq(last, "/method", "PUT"));
   free(last);
@@ -866,7 +869,7 @@ static void test_flow(void) {
   CHECK_STATUS(r.status, OC_OK);
   CHECK(json_str_eq(r.json, "/name", "patched"));
   CHECK(json_array_has_str(r.json, "/tags", "t2"));
-  oc_call_free(&r);
+  result_free(&r);
   last = journal_last();
   CHECK(json_str_eq(last, "/method", "PATCH"));
   free(last);
@@ -879,12 +882,12 @@ static void test_flow(void) {
   CHECK_STATUS(r.status, OC_OK);
   CHECK(json_int(r.json, "/id", &got) && got == id);
   CHECK(token && json_str_eq(r.json, "/token", token));
-  oc_call_free(&r);
+  result_free(&r);
   /* The same code again: the platform refuses it (and the PUT is not retried). */
   r = CALL(oc_update_instance, client, request, RESULT_PLAIN);
   CHECK_STATUS(r.status, OC_ERR_API);
   CHECK_API_STATUS(r, 400);
-  oc_call_free(&r);
+  result_free(&r);
   free(request);
   free(code);
 
@@ -894,7 +897,7 @@ static void test_flow(void) {
   free(request);
   CHECK_STATUS(r.status, OC_OK);
   CHECK(json_is(r.json, "/body/disabled", "true"));
-  oc_call_free(&r);
+  result_free(&r);
   {
     long long pid = page_ids[0];
     request = fmt("{\"id\":%lld}", pid);
@@ -902,14 +905,14 @@ static void test_flow(void) {
     free(request);
     CHECK_STATUS(r.status, OC_OK);
     state = json_str(r.json, "/token");
-    oc_call_free(&r);
+    result_free(&r);
     request = fmt("{\"method\":\"GET\",\"path\":\"/hubs/ecommerce/orders\",\"elementToken\":\"%s\"}",
                   state ? state : "");
     r = CALL(oc_request, client, request, RESULT_PLAIN);
     free(request);
     CHECK_STATUS(r.status, OC_ERR_API);
     CHECK_API_STATUS(r, 403);
-    oc_call_free(&r);
+    result_free(&r);
     free(state);
   }
 
@@ -919,15 +922,15 @@ static void test_flow(void) {
   CHECK_STATUS(r.status, OC_OK);
   CHECK(json_int(r.json, "/id", &got) && got == id);
   CHECK(json_is(r.json, "/deleted", "true"));
-  oc_call_free(&r);
+  result_free(&r);
   r = CALL(oc_get_instance, client, request, RESULT_PLAIN);
   CHECK_STATUS(r.status, OC_ERR_API);
   CHECK_API_STATUS(r, 404);
-  oc_call_free(&r);
+  result_free(&r);
   r = CALL(oc_delete_instance, client, request, RESULT_PLAIN);
   CHECK_STATUS(r.status, OC_ERR_API);
   CHECK_API_STATUS(r, 404);
-  oc_call_free(&r);
+  result_free(&r);
   free(request);
   request = fmt("{\"method\":\"GET\",\"path\":\"/hubs/ecommerce/orders\",\"elementToken\":\"%s\"}",
                 token ? token : "");
@@ -935,12 +938,12 @@ static void test_flow(void) {
   free(request);
   CHECK_STATUS(r.status, OC_ERR_API);
   CHECK_API_STATUS(r, 401);
-  oc_call_free(&r);
+  result_free(&r);
   /* An id never issued. */
   r = CALL(oc_get_instance, client, "{\"id\":1}", RESULT_PLAIN);
   CHECK_STATUS(r.status, OC_ERR_API);
   CHECK_API_STATUS(r, 404);
-  oc_call_free(&r);
+  result_free(&r);
 
   free(token);
   oc_client_free(client);
@@ -951,7 +954,7 @@ static void test_flow(void) {
 static void test_oauth_errors(void) {
   oc_client *client = emu_client("");
   char *location, *url, *request;
-  oc_call r;
+  call_result r;
   test_section("OC_ERR_OAUTH_DENIED and OC_ERR_STATE_MISMATCH from the provider's redirect");
   emu_reset();
   location = consent(client, "deny-state", 1);
@@ -963,7 +966,7 @@ static void test_oauth_errors(void) {
   CHECK_STATUS(r.status, OC_ERR_OAUTH_DENIED);
   CHECK(json_str_eq(r.json, "/error/oauthError", "access_denied"));
   CHECK(json_at(r.json, "/error/oauthErrorDescription") != NULL);
-  oc_call_free(&r);
+  result_free(&r);
   free(request);
   free(url);
   free(location);
@@ -973,7 +976,7 @@ static void test_oauth_errors(void) {
   request = fmt("{\"url\":%s,\"expectedState\":\"forged-state\"}", url);
   r = CALLP(oc_parse_callback, request, RESULT_PLAIN);
   CHECK_STATUS(r.status, OC_ERR_STATE_MISMATCH);
-  oc_call_free(&r);
+  result_free(&r);
   free(request);
   free(url);
   {
@@ -996,7 +999,7 @@ static void test_api_errors(void) {
   char *code, *request;
   int before;
   long long id;
-  oc_call r;
+  call_result r;
   test_section("OC_ERR_API: a 503 on POST is not retried");
   emu_reset();
   code = fresh_code(client);
@@ -1009,7 +1012,7 @@ static void test_api_errors(void) {
   CHECK_API_STATUS(r, 503);
   CHECK(json_at(r.json, "/error/requestId") != NULL);
   CHECK(json_at(r.json, "/error/platformMessage") != NULL);
-  oc_call_free(&r);
+  result_free(&r);
   CHECK_MSG(emu_count_requests("POST", "/elements/api-v2/instances") - before == 1,
             "a POST answered 503 was sent %d times",
             emu_count_requests("POST", "/elements/api-v2/instances") - before);
@@ -1018,7 +1021,7 @@ static void test_api_errors(void) {
   r = CALL(oc_create_instance, client, request, RESULT_INSTANCE);
   CHECK_STATUS(r.status, OC_OK);
   CHECK(json_int(r.json, "/id", &id));
-  oc_call_free(&r);
+  result_free(&r);
   free(request);
   free(code);
 
@@ -1035,7 +1038,7 @@ static void test_api_errors(void) {
     r = CALL(oc_get_instance, client, request, RESULT_INSTANCE);
     printf("   two retries took %lld ms\n", now_ms() - t0);
     CHECK_STATUS(r.status, OC_OK);
-    oc_call_free(&r);
+    result_free(&r);
     CHECK_MSG(emu_count_requests("GET", path) - before == 3, "GETs sent: %d, want 3",
               emu_count_requests("GET", path) - before);
     free(fault);
@@ -1046,7 +1049,7 @@ static void test_api_errors(void) {
     r = CALL(oc_get_instance, client, request, RESULT_PLAIN);
     CHECK_STATUS(r.status, OC_ERR_API);
     CHECK_API_STATUS(r, 503);
-    oc_call_free(&r);
+    result_free(&r);
     CHECK_MSG(emu_count_requests("GET", path) - before == 3, "GETs sent: %d, want 3 (1 + maxRetries 2)",
               emu_count_requests("GET", path) - before);
     emu_clear_faults();
@@ -1057,7 +1060,7 @@ static void test_api_errors(void) {
     r = CALL(oc_get_instance, no_retry, request, RESULT_PLAIN);
     CHECK_STATUS(r.status, OC_ERR_API);
     CHECK_API_STATUS(r, 502);
-    oc_call_free(&r);
+    result_free(&r);
     CHECK(emu_count_requests("GET", path) - before == 1);
     emu_clear_faults();
     free(fault);
@@ -1080,11 +1083,11 @@ static void test_api_errors(void) {
     printf("   timed out after %lld ms\n", elapsed);
     CHECK_STATUS(r.status, OC_ERR_TIMEOUT);
     CHECK_MSG(elapsed < 1500, "the timeout of 300 ms took %lld ms", elapsed);
-    oc_call_free(&r);
+    result_free(&r);
     emu_clear_faults();
     r = CALL(oc_get_instance, quick, request, RESULT_INSTANCE);
     CHECK_STATUS(r.status, OC_OK); /* the client is still good */
-    oc_call_free(&r);
+    result_free(&r);
     free(request);
 
     /* A POST that times out after it was sent: the outcome is unknown. */
@@ -1098,7 +1101,7 @@ static void test_api_errors(void) {
     elapsed = now_ms() - t0;
     CHECK_STATUS(r.status, OC_ERR_OUTCOME_UNKNOWN);
     CHECK_MSG(elapsed < 1500, "the timeout of 300 ms took %lld ms", elapsed);
-    oc_call_free(&r);
+    result_free(&r);
     CHECK(emu_count_requests("POST", "/elements/api-v2/instances") - before == 1);
     emu_clear_faults();
     free(request);
@@ -1116,15 +1119,15 @@ static void test_api_errors(void) {
     char *oauth = oauth_request("transport-state");
     r = CALL(oc_get_instance, nowhere, "{\"id\":1}", RESULT_PLAIN);
     CHECK_STATUS(r.status, OC_ERR_TRANSPORT);
-    oc_call_free(&r);
+    result_free(&r);
     r = CALL(oc_oauth_url, nowhere, oauth, RESULT_PLAIN);
     CHECK_STATUS(r.status, OC_ERR_TRANSPORT);
-    oc_call_free(&r);
+    result_free(&r);
     /* Never sent, so a POST is a plain transport error, not an unknown outcome. */
     request = create_body("codeSECRETunsent1", "nowhere", "[]");
     r = CALL(oc_create_instance, nowhere, request, RESULT_PLAIN);
     CHECK_STATUS(r.status, OC_ERR_TRANSPORT);
-    oc_call_free(&r);
+    result_free(&r);
     free(request);
     free(oauth);
     free(config);
@@ -1141,23 +1144,23 @@ static void test_api_errors(void) {
     emu_fault(fault);
     r = CALL(oc_get_instance, client, request, RESULT_PLAIN);
     CHECK_STATUS(r.status, OC_ERR_DECODE);
-    oc_call_free(&r);
+    result_free(&r);
     free(fault);
     fault = fmt("{\"method\":\"GET\",\"pathPrefix\":\"%s\",\"count\":1,\"oversizedMb\":1}", path);
     emu_fault(fault);
     r = CALL(oc_get_instance, small, request, RESULT_PLAIN);
     CHECK_STATUS(r.status, OC_ERR_DECODE);
-    oc_call_free(&r);
+    result_free(&r);
     emu_clear_faults();
     r = CALL(oc_get_instance, small, request, RESULT_INSTANCE);
     CHECK_STATUS(r.status, OC_OK); /* a small body still fits */
-    oc_call_free(&r);
+    result_free(&r);
     /* oauth/url answering 2xx without a string oauthUrl. */
     emu_fault("{\"method\":\"GET\",\"pathPrefix\":\"/elements/api-v2/elements/\",\"count\":1,"
               "\"nonJson\":true}");
     r = CALL(oc_oauth_url, client, oauth, RESULT_PLAIN);
     CHECK_STATUS(r.status, OC_ERR_DECODE);
-    oc_call_free(&r);
+    result_free(&r);
     /* oc_request passes a non-JSON body on as a string. */
     emu_fault("{\"method\":\"GET\",\"pathPrefix\":\"/elements/api-v2/hubs/\",\"count\":1,"
               "\"nonJson\":true}");
@@ -1169,7 +1172,7 @@ static void test_api_errors(void) {
       CHECK_MSG(body && strstr(body, "<html>"), "non-JSON body as a string: %s", r.json ? r.json : "");
       free(body);
     }
-    oc_call_free(&r);
+    result_free(&r);
     emu_clear_faults();
     free(oauth);
     free(fault);
@@ -1187,7 +1190,7 @@ static void test_api_errors(void) {
     before = emu_count_requests("POST", "/elements/api-v2/instances");
     r = CALL(oc_create_instance, client, request, RESULT_PLAIN);
     CHECK_STATUS(r.status, OC_ERR_OUTCOME_UNKNOWN);
-    oc_call_free(&r);
+    result_free(&r);
     CHECK_MSG(emu_count_requests("POST", "/elements/api-v2/instances") - before == 1,
               "the dropped POST was sent %d times",
               emu_count_requests("POST", "/elements/api-v2/instances") - before);
@@ -1196,7 +1199,7 @@ static void test_api_errors(void) {
     r = CALL(oc_list_instances, client, "{\"tags\":[\"dropped\"]}", RESULT_INSTANCE);
     CHECK_STATUS(r.status, OC_OK);
     CHECK(json_len(r.json, "/instances") == 1);
-    oc_call_free(&r);
+    result_free(&r);
     /* A connection dropped on a GET is retried and succeeds. */
     {
       char *path = fmt("/elements/api-v2/instances/%lld", id);
@@ -1206,7 +1209,7 @@ static void test_api_errors(void) {
       emu_fault(fault);
       r = CALL(oc_get_instance, client, get, RESULT_INSTANCE);
       CHECK_STATUS(r.status, OC_OK);
-      oc_call_free(&r);
+      result_free(&r);
       emu_clear_faults();
       free(get);
       free(fault);
@@ -1249,10 +1252,10 @@ static void *browser_main(void *arg) {
 
 /* Runs oc_await_callback on a fresh port while a browser thread first asks for /favicon.ico,
  * then follows `redirect` (path and query) to the listener. */
-static oc_call await_with_browser(struct browser *b, const char *redirect, enum result_kind kind) {
+static call_result await_with_browser(struct browser *b, const char *redirect, enum result_kind kind) {
   pthread_t thread;
   char *request;
-  oc_call r;
+  call_result r;
   memset(b, 0, sizeof *b);
   b->port = unused_port();
   b->redirect = redirect;
@@ -1269,7 +1272,7 @@ static oc_call await_with_browser(struct browser *b, const char *redirect, enum 
 static void test_await_callback(void) {
   struct browser b;
   char *request;
-  oc_call r;
+  call_result r;
   long long t0, elapsed;
   test_section("oc_await_callback");
 
@@ -1281,7 +1284,7 @@ static void test_await_callback(void) {
   CHECK_MSG(b.redirect_status == 200, "the redirect answered %d", b.redirect_status);
   CHECK_MSG(b.page && strlen(b.page) > 0, "a page for the browser");
   free(b.page);
-  oc_call_free(&r);
+  result_free(&r);
 
   /* A denial through the listener. */
   r = await_with_browser(&b, "/cb?error=access_denied&error_description=no&state=s", RESULT_PLAIN);
@@ -1289,26 +1292,27 @@ static void test_await_callback(void) {
   CHECK(json_str_eq(r.json, "/error/oauthError", "access_denied"));
   CHECK_MSG(b.redirect_status != 0 && b.page != NULL, "the browser got an answer");
   free(b.page);
-  oc_call_free(&r);
+  result_free(&r);
 
   /* Nobody comes. */
-  request = fmt("{\"callbackUrl\":\"http://127.0.0.1:%d/cb\",\"timeoutMs\":300}", unused_port());
+  request = fmt("{\"callbackUrl\":\"http://127.0.0.1:%d/cb\",\"expectedState\":\"s\",\"timeoutMs\":300}",
+                unused_port());
   t0 = now_ms();
   r = CALLP(oc_await_callback, request, RESULT_PLAIN);
   elapsed = now_ms() - t0;
   CHECK_STATUS(r.status, OC_ERR_TIMEOUT);
   CHECK_MSG(elapsed >= 250 && elapsed < 2000, "await timeout of 300 ms took %lld ms", elapsed);
-  oc_call_free(&r);
+  result_free(&r);
   free(request);
 
   r = CALLP(oc_await_callback, "{\"callbackUrl\":\"http://example.com:8765/cb\",\"timeoutMs\":300}",
             RESULT_PLAIN);
   CHECK_STATUS(r.status, OC_ERR_VALIDATION);
-  oc_call_free(&r);
+  result_free(&r);
   r = CALLP(oc_await_callback, "{\"timeoutMs\":300}", RESULT_PLAIN);
   CHECK_STATUS(r.status, OC_ERR_VALIDATION);
   CHECK_MISSING(r, "/callbackUrl");
-  oc_call_free(&r);
+  result_free(&r);
 }
 
 int main(void) {

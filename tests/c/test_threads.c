@@ -37,7 +37,7 @@ static void *mixed_calls(void *arg) {
   int i;
   for (i = 0; i < g_calls; i++) {
     char *request = NULL;
-    oc_call r;
+    call_result r;
     long long got = -1;
     int ok = 0;
     switch ((w->index + i) % 4) {
@@ -86,7 +86,7 @@ static void *mixed_calls(void *arg) {
       }
     }
     if (ok) w->ok_calls++;
-    oc_call_free(&r);
+    result_free(&r);
     free(request);
   }
   return NULL;
@@ -97,7 +97,7 @@ static void *parse_hammer(void *arg) {
   int i;
   for (i = 0; i < PARSES; i++) {
     char *request;
-    oc_call r;
+    call_result r;
     int mismatch = i % 10 == 0;
     char *code = fmt("c%d_%d", w->index, i);
     request = fmt("{\"url\":\"?code=%s&state=t%d_%d&n=%d\",\"expectedState\":\"t%d_%d\"}", code,
@@ -108,7 +108,7 @@ static void *parse_hammer(void *arg) {
     } else if (CHECK_STATUS(r.status, OC_OK) && CHECK(json_str_eq(r.json, "/code", code))) {
       w->ok_calls++;
     }
-    oc_call_free(&r);
+    result_free(&r);
     free(request);
     free(code);
   }

@@ -63,7 +63,7 @@ namespace OpenConnectors.Tests
         public void AwaitWithoutARedirectIsTimeout()
         {
             string callbackUrl = "http://127.0.0.1:" + Emulator.ClosedPort() + "/auth";
-            Expect.Failure(OcStatus.Timeout, () => Callback.Await("{\"callbackUrl\": " + MiniJson.Quote(callbackUrl) + ", \"timeoutMs\": 200}"));
+            Expect.Failure(OcStatus.Timeout, () => Callback.Await("{\"callbackUrl\": " + MiniJson.Quote(callbackUrl) + ", \"expectedState\": \"s\", \"timeoutMs\": 200}"));
         }
 
         [Test]

@@ -244,7 +244,7 @@ def test_await_callback_times_out() -> None:
         port = probe.getsockname()[1]
     started = time.monotonic()
     with pytest.raises(oc.TimeoutError):
-        oc.await_callback(f"http://127.0.0.1:{port}/auth", timeout=0.3)
+        oc.await_callback(f"http://127.0.0.1:{port}/auth", expected_state="s", timeout=0.3)
     assert time.monotonic() - started < 5
 
 

@@ -173,6 +173,22 @@ mod tests {
         assert_eq!(doc["event"]["message"]["events"][0], 1);
     }
 
+    /// The platform's event-management security guide signs its placeholder body with
+    /// `MySecretEventSignatureKey` and shows the header value. The body is not JSON, so a
+    /// signature that passes ends in `OC_ERR_DECODE`, and one that does not in
+    /// `OC_ERR_SIGNATURE`.
+    #[test]
+    fn the_platform_documentation_example() {
+        let body = b"<INSERT_EVENT_NOTIFICATION_RESPONSE_BODY>";
+        let published = "sha256=jHdbRx5EZAsOfTwAPJOGkNUzQMVVdu5VJlxcsk+G6jQ=";
+        let e = verify_webhook(&request("MySecretEventSignatureKey", Some(published), body))
+            .unwrap_err();
+        assert_eq!(e.status, oc_status::OC_ERR_DECODE, "{}", e.message);
+        let e = verify_webhook(&request("MySecretEventSignatureKez", Some(published), body))
+            .unwrap_err();
+        assert_eq!(e.status, oc_status::OC_ERR_SIGNATURE);
+    }
+
     #[test]
     fn bad_signatures_are_refused() {
         let status = |r: VerifyWebhookRequest| verify_webhook(&r).unwrap_err().status;

@@ -349,6 +349,16 @@ fn every_bad_input_is_refused_and_nothing_is_sent() {
         "/`ub",
         "/a<b>",
         "/%zz",
+        // The 0.2 rule: whatever a server could take for a way out of the path.
+        "/hubs/..;/instances",
+        "/hubs/.%2e/instances",
+        "/hubs/%252e%252e/instances",
+        "/hubs/%2e%2e%3b/instances",
+        "/hubs/%c0%ae%c0%ae/instances",
+        "/hubs/a%2fb",
+        "/hubs/a%5cb",
+        "/hubs\\..\\instances",
+        "/hubs/.",
     ] {
         let doc = json!({"method": "GET", "path": path});
         expect(
@@ -369,6 +379,45 @@ fn every_bad_input_is_refused_and_nothing_is_sent() {
         VALIDATION,
         "/params/state",
     );
+    for element in ["..", ".", "a/b", "a b", "k%2e"] {
+        let doc = json!({"element": element, "apiKey": "k", "apiSecret": "s",
+                         "callbackUrl": "https://a/cb"});
+        expect(
+            &target,
+            "oc_oauth_url",
+            doc.to_string().as_bytes(),
+            VALIDATION,
+            "/element",
+        );
+        cases += 1;
+    }
+    // A member named twice, at any depth, is ambiguous: refused naming it, never last-wins.
+    for (export, text, pointer) in [
+        (
+            "oc_request",
+            r#"{"method":"GET","path":"/ok","path":"//evil/x"}"#,
+            "/path",
+        ),
+        ("oc_get_instance", r#"{"id":1,"id":2}"#, "/id"),
+        (
+            "oc_create_instance",
+            r#"{"name":"n","configuration":{"oauth.api.key":"k","oauth.api.key":"evil"}}"#,
+            "/configuration/oauth.api.key",
+        ),
+        (
+            "oc_list_instances",
+            r#"{"tags":["a"],"x":[{"y":{"z":1,"z":2}}]}"#,
+            "/x/0/y/z",
+        ),
+        (
+            "oc_parse_callback",
+            r#"{"url":"code=a","url":"code=b"}"#,
+            "/url",
+        ),
+    ] {
+        expect(&target, export, text.as_bytes(), INVALID, pointer);
+        cases += 1;
+    }
     let doc =
         json!({"element": -1.5, "apiKey": "k", "apiSecret": "s", "callbackUrl": "https://a/cb"});
     expect(
@@ -565,6 +614,41 @@ fn bad_configurations_are_refused_by_oc_client_new() {
             VALIDATION,
             "/caCertificatesPemFile",
         ),
+        // 0.2: a base URL with user information, a query or a fragment misroutes every call.
+        (
+            json!({"baseUrl": "https://user:pw@api.example/x"}),
+            VALIDATION,
+            "/baseUrl",
+        ),
+        (
+            json!({"baseUrl": "https://api.example/x?y=1"}),
+            VALIDATION,
+            "/baseUrl",
+        ),
+        (
+            json!({"baseUrl": "https://api.example/x#y"}),
+            VALIDATION,
+            "/baseUrl",
+        ),
+        // Only IP literals and localhost itself are loopback: a *.localhost name goes to the
+        // system resolver, so plain http to it is refused.
+        (
+            json!({"baseUrl": "http://api.localhost:8080/x"}),
+            VALIDATION,
+            "/baseUrl",
+        ),
+        (
+            json!({"baseUrl": "http://127.0.0.1.nip.io/x"}),
+            VALIDATION,
+            "/baseUrl",
+        ),
+        (json!({"deadlineMs": 0}), VALIDATION, "/deadlineMs"),
+        (json!({"deadlineMs": "1"}), INVALID, "/deadlineMs"),
+        (
+            json!({"proxy": "socks5://127.0.0.1:1"}),
+            VALIDATION,
+            "/proxy",
+        ),
     ];
     for (config, status, pointer) in cases {
         let text = CString::new(config.to_string()).unwrap();
@@ -579,6 +663,13 @@ fn bad_configurations_are_refused_by_oc_client_new() {
         assert!(named, "{pointer} not named in {doc}");
         assert!(!doc.to_string().contains("X: y"));
     }
+    let twice = c"{\"userSecret\":\"u\",\"organizationSecret\":\"o\",\"userSecret\":\"v\"}";
+    let mut error = std::ptr::null_mut();
+    let mut client = std::ptr::null_mut();
+    let got = unsafe { oc_client_new(twice.as_ptr(), &mut client, &mut error) };
+    let doc = parse_output(got, unsafe { take(error) });
+    assert_eq!(got, INVALID, "{doc}");
+    assert_eq!(names(&doc, "invalid"), ["/userSecret"]);
     let deep = "[".repeat(100_000);
     let text = CString::new(deep).unwrap();
     let mut client = std::ptr::null_mut();

@@ -7,9 +7,12 @@
 //! `OC_CALLBACK_URL` (a loopback URL registered with the provider app, e.g.
 //! `http://127.0.0.1:8765/auth`) and optionally `OC_ELEMENT` (default `infusionsoftecommerce`);
 //! then open the printed URL in a browser. Secrets are never printed.
+//!
+//! `OC_LOG=info` (or `error`, `warn`, `debug`, `trace`) also prints the library's log record
+//! of every HTTP exchange, retry, connection and callback-listener request.
 
 use openconnectors::{
-    await_callback, ApiRequest, AwaitCallbackRequest, Client, Config, InstanceId, Method,
+    await_callback, ApiRequest, AwaitCallbackRequest, Client, Config, InstanceId, Level, Method,
     NewInstance, OAuthUrlRequest, Secret,
 };
 use openconnectors_emulator::{Emulator, Options};
@@ -115,7 +118,32 @@ fn browse(oauth_url: String) {
     }
 }
 
+/// Prints the library's records at the level `OC_LOG` names, if any.
+fn install_logger() -> Result<(), String> {
+    let Ok(name) = std::env::var("OC_LOG") else {
+        return Ok(());
+    };
+    let level = match name.as_str() {
+        "error" => Level::Error,
+        "warn" => Level::Warn,
+        "info" => Level::Info,
+        "debug" => Level::Debug,
+        "trace" => Level::Trace,
+        _ => return Err("OC_LOG takes error, warn, info, debug or trace".into()),
+    };
+    let print = |level: Level, record: &str| {
+        let message = serde_json::from_str::<Value>(record)
+            .ok()
+            .and_then(|r| r["message"].as_str().map(str::to_owned))
+            .unwrap_or_default();
+        println!("        [{}] {message}", level.name());
+    };
+    openconnectors::set_logger(Some(Box::new(print)), level as u32);
+    Ok(())
+}
+
 fn run() -> Result<(), String> {
+    install_logger()?;
     let s = setup()?;
     let fail = |step: &str, e: openconnectors::Error| format!("{step} failed: {}", e.to_json());
     let client = Client::new(Config {

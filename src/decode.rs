@@ -106,22 +106,8 @@ pub fn fuzz_all_decoders(status: u16, headers: Vec<(String, String)>, body: Vec<
 mod tests {
     use super::*;
     use crate::error::oc_status;
+    use crate::http::reply;
     use serde_json::json;
-
-    fn reply(status: u16, headers: &[(&str, &str)], body: &str) -> Reply {
-        let mut map = ureq::http::HeaderMap::new();
-        for (n, v) in headers {
-            map.append(
-                ureq::http::HeaderName::from_bytes(n.as_bytes()).unwrap(),
-                ureq::http::HeaderValue::from_str(v).unwrap(),
-            );
-        }
-        Reply {
-            status,
-            headers: map,
-            body: body.as_bytes().to_vec(),
-        }
-    }
 
     #[test]
     fn answers_of_the_wrong_shape_are_decode_errors() {

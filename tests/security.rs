@@ -27,6 +27,14 @@ const API_SECRET_ECHO: &str = "api s3cret/&=x";
 const CODE: &str = "c0de/s3cret+y";
 const OAUTH_SECRET: &str = "oauth-s3cret\"/z";
 const TOKEN: &str = "tok3n-s3cret-w";
+const SECRETS: [&str; 6] = [
+    USER_SECRET,
+    ORG_SECRET,
+    API_SECRET_ECHO,
+    CODE,
+    OAUTH_SECRET,
+    TOKEN,
+];
 
 /// How the echo server puts the request it received into its answer.
 #[derive(Clone, Copy, Debug)]
@@ -134,14 +142,7 @@ fn forms(secret: &str) -> Vec<String> {
 
 /// Fails when any form of any secret appears in `text`.
 fn assert_clean(text: &str, what: &str) {
-    for secret in [
-        USER_SECRET,
-        ORG_SECRET,
-        API_SECRET_ECHO,
-        CODE,
-        OAUTH_SECRET,
-        TOKEN,
-    ] {
+    for secret in SECRETS {
         for form in forms(secret) {
             assert!(
                 !text.contains(&form),
@@ -363,14 +364,6 @@ fn the_deadline_bounds_retry_after_and_slow_answers() {
 
 #[test]
 fn debug_of_every_type_holding_a_secret_redacts_it() {
-    let secrets = [
-        USER_SECRET,
-        ORG_SECRET,
-        API_SECRET_ECHO,
-        CODE,
-        OAUTH_SECRET,
-        TOKEN,
-    ];
     let config = Config {
         user_secret: Some(Secret::new(USER_SECRET)),
         organization_secret: Some(Secret::new(ORG_SECRET)),
@@ -440,7 +433,7 @@ fn debug_of_every_type_holding_a_secret_redacts_it() {
         format!("{:?}", Method::Get),
     ];
     for text in &shown {
-        for secret in secrets {
+        for secret in SECRETS {
             assert!(!text.contains(secret), "Debug shows a secret: {text}");
         }
     }

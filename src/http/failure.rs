@@ -210,21 +210,7 @@ pub(crate) fn api_error(method: Method, path: &str, reply: &Reply) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn reply(status: u16, headers: &[(&str, &str)], body: &str) -> Reply {
-        let mut map = ureq::http::HeaderMap::new();
-        for (n, v) in headers {
-            map.append(
-                ureq::http::HeaderName::from_bytes(n.as_bytes()).unwrap(),
-                ureq::http::HeaderValue::from_str(v).unwrap(),
-            );
-        }
-        Reply {
-            status,
-            headers: map,
-            body: body.as_bytes().to_vec(),
-        }
-    }
+    use crate::http::reply;
 
     #[test]
     fn api_errors_take_the_platform_body_then_the_header() {

@@ -6,6 +6,8 @@ mod failure;
 mod request;
 
 pub(crate) use agent::Http;
+#[cfg(test)]
+pub(crate) use request::reply;
 pub use request::Method;
 pub(crate) use request::{Auth, Exchange, Reply};
 

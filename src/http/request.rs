@@ -115,6 +115,23 @@ impl Reply {
     }
 }
 
+/// An answer built by hand, for the tests of what reads answers.
+#[cfg(test)]
+pub(crate) fn reply(status: u16, headers: &[(&str, &str)], body: &str) -> Reply {
+    let mut map = http::HeaderMap::new();
+    for (n, v) in headers {
+        map.append(
+            http::HeaderName::from_bytes(n.as_bytes()).unwrap(),
+            http::HeaderValue::from_str(v).unwrap(),
+        );
+    }
+    Reply {
+        status,
+        headers: map,
+        body: body.as_bytes().to_vec(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,6 +1,9 @@
 //! Fault injection (`POST /__emulator/faults`): armed faults apply, in the order they were
-//! armed, to the next `count` requests whose method and path match.
+//! armed, to the next `count` requests whose method and path match; [`render`] turns the fault
+//! a request caught into what the server does with it.
 
+use crate::http::{Body, Outcome, Response};
+use crate::reply::{finish, ApiError, Reply};
 use serde_json::{Map, Value};
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
@@ -74,6 +77,60 @@ impl Faults {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Fault>> {
         self.armed.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// What to do with a request that caught `fault` (or none): `process` answers the request
+/// normally, `request_id` is the id its answer carries.
+pub fn render(
+    fault: Option<Kind>,
+    request_id: &str,
+    process: impl FnOnce() -> Response,
+) -> Outcome {
+    match fault {
+        None => Outcome::Respond(process()),
+        Some(Kind::Delay(delay)) => {
+            std::thread::sleep(delay);
+            Outcome::Respond(process())
+        }
+        Some(Kind::Drop) => {
+            process();
+            Outcome::Drop
+        }
+        Some(Kind::Truncate) => Outcome::Truncate(process()),
+        Some(Kind::Status {
+            status,
+            retry_after,
+        }) => {
+            let error = ApiError::new(status, "Emulated fault: the service is unavailable");
+            let error = match retry_after {
+                Some(seconds) => error.with("Retry-After", seconds.to_string()),
+                None => error,
+            };
+            Outcome::Respond(finish(Err(error), request_id))
+        }
+        Some(Kind::NonJson) => {
+            let html = "<!DOCTYPE html>\n<html><head><title>Maintenance</title></head>\
+                        <body><h1>Down for maintenance</h1></body></html>\n";
+            let reply = Reply {
+                body: html.as_bytes().to_vec(),
+                ..Reply::empty()
+            };
+            let reply = reply.with("Content-Type", "text/html; charset=utf-8".into());
+            Outcome::Respond(finish(Ok(reply), request_id))
+        }
+        Some(Kind::OversizedMb(mib)) => {
+            let reply = Reply::empty().with("Content-Type", "application/json".into());
+            let mut response = finish(Ok(reply), request_id);
+            // Valid JSON of exactly `mib` MiB: {"padding":"xxxx...x"}.
+            response.body = Body::Generated {
+                head: b"{\"padding\":\"".to_vec(),
+                fill: b'x',
+                tail: b"\"}".to_vec(),
+                len: mib * 1024 * 1024,
+            };
+            Outcome::Respond(response)
+        }
     }
 }
 

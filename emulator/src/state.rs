@@ -1,5 +1,5 @@
 //! The emulator's mutable state: the random generator, the OAuth codes the provider issued and
-//! the instances the platform holds. One mutex guards it all (see `routes::App`), so every
+//! the instances the platform holds. One mutex guards it all (see `ctx::Platform`), so every
 //! request sees and leaves a consistent whole.
 
 use crate::catalog::Element;

@@ -3,49 +3,66 @@
 
 use crate::ctx::Platform;
 use crate::http::Request;
-use crate::reply::{ApiError, ApiResult};
-use crate::state::Instance;
+use crate::reply::ApiError;
+use crate::state::State;
+use std::sync::MutexGuard;
+
+/// The values of an Authorization header's pairs.
+#[derive(Default)]
+struct Pairs<'a> {
+    user: Option<&'a str>,
+    organization: Option<&'a str>,
+    element: Option<&'a str>,
+}
+
+/// The pairs of a well-formed header: known names, each at most once, none empty.
+fn pairs(header: &str) -> Option<Pairs<'_>> {
+    let mut pairs = Pairs::default();
+    for part in header.split(',') {
+        let (name, value) = part.trim().split_once(char::is_whitespace)?;
+        let slot = match name {
+            n if n.eq_ignore_ascii_case("User") => &mut pairs.user,
+            n if n.eq_ignore_ascii_case("Organization") => &mut pairs.organization,
+            n if n.eq_ignore_ascii_case("Element") => &mut pairs.element,
+            _ => return None,
+        };
+        let value = value.trim();
+        if slot.is_some() || value.is_empty() {
+            return None;
+        }
+        *slot = Some(value);
+    }
+    Some(pairs)
+}
+
+/// Whether the request names an instance by its Element token (checked or not).
+pub fn carries_element_token(request: &Request) -> bool {
+    request
+        .header("authorization")
+        .and_then(pairs)
+        .is_some_and(|p| p.element.is_some())
+}
 
 /// Checks the User and Organization secrets; answers the Element token if one was sent.
 pub fn authenticate(platform: &Platform, request: &Request) -> Result<Option<String>, ApiError> {
     let refused = || ApiError::new(401, "Invalid or missing User and Organization secrets");
     let header = request.header("authorization").ok_or_else(refused)?;
-    let (mut user, mut organization, mut element) = (None, None, None);
-    for part in header.split(',') {
-        let (name, value) = part
-            .trim()
-            .split_once(char::is_whitespace)
-            .ok_or_else(refused)?;
-        let slot = match name {
-            n if n.eq_ignore_ascii_case("User") => &mut user,
-            n if n.eq_ignore_ascii_case("Organization") => &mut organization,
-            n if n.eq_ignore_ascii_case("Element") => &mut element,
-            _ => return Err(refused()),
-        };
-        let value = value.trim();
-        if slot.is_some() || value.is_empty() {
-            return Err(refused());
-        }
-        *slot = Some(value);
-    }
-    if !platform.accepts(user, organization) {
+    let pairs = pairs(header).ok_or_else(refused)?;
+    if !platform.accepts(pairs.user, pairs.organization) {
         return Err(refused());
     }
-    Ok(element.map(str::to_string))
+    Ok(pairs.element.map(str::to_string))
 }
 
-/// Runs `f` on the instance whose token the request carries (401 unknown, 403 disabled).
-pub fn through_instance(
-    platform: &Platform,
+/// Checks the secrets, then finds the instance whose Element token the request carries (401
+/// when there is none or it is unknown): answers the locked state and that instance's id.
+pub fn token_holder<'a>(
+    platform: &'a Platform,
     request: &Request,
-    f: impl FnOnce(&mut Instance) -> ApiResult,
-) -> ApiResult {
+) -> Result<(MutexGuard<'a, State>, u64), ApiError> {
     let refused = || ApiError::new(401, "Invalid or missing Element token");
     let token = authenticate(platform, request)?.ok_or_else(refused)?;
     let mut state = platform.state();
-    let instance = state.by_token(&token).ok_or_else(refused)?;
-    if instance.disabled {
-        return Err(ApiError::new(403, "The instance is disabled"));
-    }
-    f(instance)
+    let id = state.by_token(&token).map(|i| i.id).ok_or_else(refused)?;
+    Ok((state, id))
 }

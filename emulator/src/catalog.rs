@@ -119,7 +119,9 @@ pub(crate) fn resource_of(hub: &str) -> Option<&'static str> {
     }
 }
 
-/// Sample item `id` (1-based) of a hub's resource; the same for every instance and run.
+/// Sample item `id` (1-based) of a hub's resource; the same for every instance and run. Some
+/// members are null in some items (an order not yet shipped has no `shippedDate`), as in the
+/// services behind the platform, so that clients meet the platform's null filtering.
 pub(crate) fn sample(hub: &str, id: u64) -> Value {
     const NAMES: [&str; 5] = ["Ada", "Grace", "Alan", "Edsger", "Barbara"];
     const SURNAMES: [&str; 5] = ["Lovelace", "Hopper", "Turing", "Dijkstra", "Liskov"];
@@ -132,20 +134,37 @@ pub(crate) fn sample(hub: &str, id: u64) -> Value {
         first.to_lowercase(),
         last.to_lowercase()
     );
+    // A date in 2024 that differs between items.
+    let date = format!("2024-{:02}-{:02}", id % 12 + 1, id % 28 + 1);
+    let when = |present: bool| present.then(|| date.clone());
     match hub {
-        "ecommerce" => json!({
+        "ecommerce" => {
+            let status = ORDER_STATUSES[(id % 3) as usize];
+            json!({
+                "id": id,
+                "orderNumber": format!("SO-{:05}", 1000 + id),
+                "status": status,
+                "total": format!("{}.{:02}", 10 * id + 5, (id * 37) % 100),
+                "currency": "USD",
+                "customerEmail": email,
+                "shippedDate": when(status == "shipped"),
+            })
+        }
+        "crm" => json!({
             "id": id,
-            "orderNumber": format!("SO-{:05}", 1000 + id),
-            "status": ORDER_STATUSES[(id % 3) as usize],
-            "total": format!("{}.{:02}", 10 * id + 5, (id * 37) % 100),
-            "currency": "USD",
-            "customerEmail": email,
+            "firstName": first,
+            "lastName": last,
+            "email": email,
+            "phone": (id % 4 != 0).then(|| format!("+1-555-01{:02}", id % 100)),
         }),
-        "crm" => json!({"id": id, "firstName": first, "lastName": last, "email": email}),
-        _ => json!({
-            "id": id,
-            "name": format!("Campaign {id}"),
-            "status": CAMPAIGN_STATUSES[(id % 3) as usize],
-        }),
+        _ => {
+            let status = CAMPAIGN_STATUSES[(id % 3) as usize];
+            json!({
+                "id": id,
+                "name": format!("Campaign {id}"),
+                "status": status,
+                "endDate": when(status == "completed"),
+            })
+        }
     }
 }

@@ -1,18 +1,22 @@
 //! Instances and their lifecycle: `POST /instances` (and under an element), `GET /instances`,
-//! and one instance's `GET`, `PUT`, `PATCH`, `DELETE`, configuration and enabled flag. Checks
-//! run in the order the platform runs them, so that clients see the same status for the same
-//! mistake.
+//! and one instance's `GET`, `PUT`, `PATCH`, `DELETE` and enabled flag, the instance named by
+//! id, by id under its element, or by its Element token (see [`Target`]). Checks run in the
+//! order the platform runs them, so that clients see the same status for the same mistake.
+//! Names and tags are stored without HTML markup, as the platform stores them.
 
-use crate::auth::authenticate;
+use crate::auth::{authenticate, carries_element_token};
 use crate::body::{self, json_object};
 use crate::catalog::{Element, OAUTH_REQUIRED};
 use crate::ctx::Platform;
 use crate::elements;
+use crate::html::strip_markup;
 use crate::http::Request;
 use crate::paging;
+use crate::properties;
 use crate::query;
 use crate::reply::{ApiError, ApiResult, Reply};
 use crate::state::{Instance, State};
+use crate::target::{found, with_target, Target};
 use serde_json::{Map, Value};
 
 /// The platform's wording, which clients match on.
@@ -39,22 +43,37 @@ pub fn create(platform: &Platform, request: &Request, path_element: Option<&str>
         redeem(&mut state, code, &configuration)?;
     }
     let name = fields.name.unwrap_or_else(|| element.key.to_string());
-    let tags = fields.tags.unwrap_or_default();
+    // Without tags the platform tags an instance with its name, so it can be found by it.
+    let tags = fields.tags.unwrap_or_else(|| vec![name.clone()]);
     let instance = state.add_instance(element, name, tags, configuration);
     Ok(Reply::json(200, &instance.document()))
 }
 
-/// `GET /instances/{id}`.
-pub fn get(platform: &Platform, request: &Request, id: &str) -> ApiResult {
-    with_instance(platform, request, id, |instance| {
-        Ok(Reply::json(200, &instance.document()))
+/// `GET /instances`: the list, or with an Element token the token's instance.
+pub fn list_or_own(platform: &Platform, request: &Request) -> ApiResult {
+    if carries_element_token(request) {
+        get(platform, request, Target::Token)
+    } else {
+        list(platform, request)
+    }
+}
+
+/// `GET` one instance.
+pub fn get(platform: &Platform, request: &Request, target: Target<'_>) -> ApiResult {
+    with_target(platform, request, target, |state, id| {
+        Ok(Reply::json(200, &found(state, id)?.document()))
     })
 }
 
-/// `PUT` (replaces each member given) and `PATCH` (merges configuration entries) of
-/// `/instances/{id}`; with `providerData.code` they re-authenticate, keeping id and token.
-pub fn update(platform: &Platform, request: &Request, id: &str, partial: bool) -> ApiResult {
-    with_id(platform, request, id, |state, id| {
+/// `PUT` (replaces each member given) and `PATCH` (merges configuration entries) of one
+/// instance; with `providerData.code` they re-authenticate, keeping id and token.
+pub fn update(
+    platform: &Platform,
+    request: &Request,
+    target: Target<'_>,
+    partial: bool,
+) -> ApiResult {
+    with_target(platform, request, target, |state, id| {
         let fields = fields(&json_object(request)?)?;
         let instance = found(state, id)?;
         let element = instance.element;
@@ -87,31 +106,30 @@ pub fn update(platform: &Platform, request: &Request, id: &str, partial: bool) -
     })
 }
 
-/// `DELETE /instances/{id}`: 200 with no body.
-pub fn delete(platform: &Platform, request: &Request, id: &str) -> ApiResult {
-    with_id(platform, request, id, |state, id| {
+/// `DELETE` one instance: 200 with no body.
+pub fn delete(platform: &Platform, request: &Request, target: Target<'_>) -> ApiResult {
+    with_target(platform, request, target, |state, id| {
         state.instances.retain(|i| i.id != id);
         Ok(Reply::empty())
     })
 }
 
-/// `GET /instances/{id}/configuration`.
-pub fn configuration(platform: &Platform, request: &Request, id: &str) -> ApiResult {
-    with_instance(platform, request, id, |instance| {
-        Ok(Reply::json(200, &instance.masked_configuration()))
-    })
-}
-
 /// `PUT` (enable) and `DELETE` (disable) `/instances/{id}/enabled`, answering the instance.
-pub fn set_enabled(platform: &Platform, request: &Request, id: &str, enabled: bool) -> ApiResult {
-    with_instance(platform, request, id, |instance| {
+pub fn set_enabled(
+    platform: &Platform,
+    request: &Request,
+    target: Target<'_>,
+    enabled: bool,
+) -> ApiResult {
+    with_target(platform, request, target, |state, id| {
+        let instance = found(state, id)?;
         instance.disabled = !enabled;
         Ok(Reply::json(200, &instance.document()))
     })
 }
 
 /// `GET /instances`: filtered by every `tags[]` and by `searchText`, then paged.
-pub fn list(platform: &Platform, request: &Request) -> ApiResult {
+fn list(platform: &Platform, request: &Request) -> ApiResult {
     authenticate(platform, request)?;
     let params = query::parse(&request.query);
     let tags: Vec<&str> = params
@@ -139,40 +157,6 @@ pub fn list(platform: &Platform, request: &Request) -> ApiResult {
     paging::page(matching, &params)
 }
 
-/// Runs `f` on the state and the id in the path, once the secrets are checked and an instance
-/// with that id is known to exist (404 otherwise).
-fn with_id(
-    platform: &Platform,
-    request: &Request,
-    id: &str,
-    f: impl FnOnce(&mut State, u64) -> ApiResult,
-) -> ApiResult {
-    authenticate(platform, request)?;
-    let mut state = platform.state();
-    let known = id
-        .parse::<u64>()
-        .ok()
-        .filter(|id| state.instance(*id).is_some());
-    let id = known.ok_or_else(|| ApiError::not_found(format!("No instance with id '{id}'")))?;
-    f(&mut state, id)
-}
-
-/// Runs `f` on the instance with the id in the path.
-fn with_instance(
-    platform: &Platform,
-    request: &Request,
-    id: &str,
-    f: impl FnOnce(&mut Instance) -> ApiResult,
-) -> ApiResult {
-    with_id(platform, request, id, |state, id| f(found(state, id)?))
-}
-
-fn found(state: &mut State, id: u64) -> Result<&mut Instance, ApiError> {
-    state
-        .instance_mut(id)
-        .ok_or_else(|| ApiError::not_found(format!("No instance with id '{id}'")))
-}
-
 /// The members of an instance body that create and update read, type-checked.
 struct Fields {
     name: Option<String>,
@@ -188,16 +172,19 @@ fn fields(body: &Map<String, Value>) -> Result<Fields, ApiError> {
     let wrong = |what: &str| ApiError::bad_request(what);
     let name = match body.get("name") {
         None | Some(Value::Null) => None,
-        Some(Value::String(name)) => Some(name.clone()),
+        Some(Value::String(name)) => Some(strip_markup(name)),
         Some(_) => return Err(wrong("name must be a string")),
     };
     let tags = match body.get("tags") {
         None | Some(Value::Null) => None,
         Some(Value::Array(tags)) => Some(
             tags.iter()
-                .map(|t| t.as_str().map(str::to_string))
+                .map(|t| t.as_str().map(strip_markup))
                 .collect::<Option<Vec<_>>>()
-                .ok_or_else(|| wrong("tags must be an array of strings"))?,
+                .ok_or_else(|| wrong("tags must be an array of strings"))?
+                .into_iter()
+                .filter(|t| !t.is_empty())
+                .collect(),
         ),
         Some(_) => return Err(wrong("tags must be an array of strings")),
     };
@@ -257,23 +244,13 @@ fn element_of(body: &Map<String, Value>) -> Result<&'static Element, ApiError> {
     elements::find(&key_or_id)
 }
 
-/// A configuration entry as text; absent, null and empty entries count as missing.
-fn entry(configuration: &Map<String, Value>, key: &str) -> Option<String> {
-    match configuration.get(key)? {
-        Value::String(s) if s.is_empty() => None,
-        Value::String(s) => Some(s.clone()),
-        Value::Null => None,
-        other => Some(other.to_string()),
-    }
-}
-
 /// Refuses a configuration that lacks entries the element requires, naming every one.
 fn check_required(element: &Element, configuration: &Map<String, Value>) -> Result<(), ApiError> {
     let missing: Vec<&str> = OAUTH_REQUIRED
         .iter()
         .chain(element.extra_required)
         .copied()
-        .filter(|key| entry(configuration, key).is_none())
+        .filter(|key| properties::given(configuration, key).is_none())
         .collect();
     body::refuse_missing("configuration", &missing)
 }
@@ -284,8 +261,8 @@ fn redeem(
     code: &str,
     configuration: &Map<String, Value>,
 ) -> Result<(), ApiError> {
-    let client_id = entry(configuration, "oauth.api.key").unwrap_or_default();
-    let redirect_uri = entry(configuration, "oauth.callback.url").unwrap_or_default();
+    let client_id = properties::given(configuration, "oauth.api.key").unwrap_or_default();
+    let redirect_uri = properties::given(configuration, "oauth.callback.url").unwrap_or_default();
     state
         .redeem(code, &client_id, &redirect_uri)
         .map_err(|refusal| ApiError {

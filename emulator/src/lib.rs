@@ -21,23 +21,27 @@
 mod auth;
 mod body;
 pub mod catalog;
+mod configuration;
 mod consts;
 mod ctx;
 mod elements;
 mod faults;
 mod hooks;
+mod html;
 mod http;
 mod hubs;
 mod instances;
 mod journal;
 mod oauth;
 mod paging;
+mod properties;
 mod query;
 mod reply;
 mod rng;
 mod routes;
 mod service;
 mod state;
+mod target;
 
 use std::io;
 use std::net::{SocketAddr, TcpListener};

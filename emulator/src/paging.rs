@@ -1,6 +1,6 @@
 //! Paged lists, as the platform pages them: `pageSize` items from the offset a `nextPage`
-//! token names, with the `Elements-Next-Page-Token`, `Elements-Returned-Count` and
-//! `Elements-Total-Count` headers.
+//! token names or from the start of page `page` (1-based), with the `Elements-Next-Page-Token`,
+//! `Elements-Returned-Count` and `Elements-Total-Count` headers.
 
 use crate::body;
 use crate::reply::{ApiError, ApiResult, Reply};
@@ -19,9 +19,19 @@ pub fn page(items: Vec<Value>, params: &[(String, String)]) -> ApiResult {
             .filter(|s| *s > 0)
             .ok_or_else(|| ApiError::bad_request("pageSize must be a positive whole number"))?,
     };
-    let start = match body::value(params, "nextPage") {
-        None | Some("") => 0,
-        Some(token) => token
+    let given = |name| body::value(params, name).filter(|v| !v.is_empty());
+    let start = match (given("page"), given("nextPage")) {
+        (None, None) => 0,
+        (Some(_), Some(_)) => {
+            return Err(ApiError::bad_request("Give page or nextPage, not both"));
+        }
+        (Some(page), None) => page
+            .parse::<usize>()
+            .ok()
+            .filter(|p| *p > 0)
+            .map(|p| (p - 1).saturating_mul(size))
+            .ok_or_else(|| ApiError::bad_request("page must be a positive whole number"))?,
+        (None, Some(token)) => token
             .strip_prefix("offset-")
             .and_then(|offset| offset.parse::<usize>().ok())
             .ok_or_else(|| {

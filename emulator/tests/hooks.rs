@@ -321,3 +321,22 @@ fn oversized_faults_stream_a_large_json_body() {
     stream.read_to_end(&mut rest).expect("read");
     assert!(rest.starts_with(b"HTTP/1.1 200"));
 }
+
+#[test]
+fn the_configuration_routes_are_journalled_and_take_faults() {
+    let env = start();
+    let doc = env.create("infusionsoftecommerce", &[], "shop");
+    let path = format!("/instances/{}/configuration", doc["id"]);
+    env.fault(json!({"pathPrefix": format!("/elements/api-v2{path}"), "status": 503}));
+    env.api("GET", &path, Some(AUTH), None).error_message(503);
+    assert_eq!(env.api("GET", &path, Some(AUTH), None).status, 200);
+    let journal = env.hook("GET", "requests", None).json();
+    let paths: Vec<&str> = journal
+        .as_array()
+        .expect("journal")
+        .iter()
+        .filter_map(|e| e["path"].as_str())
+        .filter(|p| p.ends_with("/configuration"))
+        .collect();
+    assert_eq!(paths.len(), 2, "{journal}");
+}

@@ -18,6 +18,9 @@ pub enum Kind {
     },
     /// Sleep, then process the request normally.
     Delay(Duration),
+    /// Process the request normally; send the head and the first half of the body, sleep,
+    /// then send the rest.
+    BodyDelay(Duration),
     /// Process the request (its effects stand), then close the connection without answering.
     Drop,
     /// Process the request, then send only half of the answer's body and close.
@@ -93,6 +96,7 @@ pub fn render(
             std::thread::sleep(delay);
             Outcome::Respond(process())
         }
+        Some(Kind::BodyDelay(delay)) => Outcome::SlowBody(process(), delay),
         Some(Kind::Drop) => {
             process();
             Outcome::Drop
@@ -134,9 +138,10 @@ pub fn render(
     }
 }
 
-const KINDS: [&str; 6] = [
+const KINDS: [&str; 7] = [
     "status",
     "delayMs",
+    "bodyDelayMs",
     "drop",
     "truncate",
     "nonJson",
@@ -175,9 +180,8 @@ fn parse(spec: &Value) -> Result<Fault, String> {
             status: number(spec, kind, 400, 599)?.unwrap_or(503) as u16,
             retry_after,
         },
-        "delayMs" => Kind::Delay(Duration::from_millis(
-            number(spec, kind, 0, 600_000)?.unwrap_or(0),
-        )),
+        "delayMs" => Kind::Delay(millis(spec, kind)?),
+        "bodyDelayMs" => Kind::BodyDelay(millis(spec, kind)?),
         "drop" if spec.get(kind) == Some(&Value::from("before_response")) => Kind::Drop,
         "drop" => return Err("drop must be \"before_response\"".into()),
         "truncate" | "nonJson" if spec.get(kind) != Some(&Value::Bool(true)) => {
@@ -201,6 +205,13 @@ fn text<'a>(spec: &'a Map<String, Value>, name: &str) -> Result<Option<&'a str>,
         Some(Value::String(s)) if !s.is_empty() => Ok(Some(s)),
         Some(_) => Err(format!("{name} must be a non-empty string")),
     }
+}
+
+/// A delay in milliseconds, up to ten minutes.
+fn millis(spec: &Map<String, Value>, name: &str) -> Result<Duration, String> {
+    Ok(Duration::from_millis(
+        number(spec, name, 0, 600_000)?.unwrap_or(0),
+    ))
 }
 
 fn number(
@@ -245,6 +256,8 @@ mod tests {
         for spec in [
             json!([]),
             json!({"status": 503, "delayMs": 1}),
+            json!({"bodyDelayMs": 1, "delayMs": 1}),
+            json!({"bodyDelayMs": -1}),
             json!({}),
             json!({"status": 200}),
             json!({"drop": "after"}),

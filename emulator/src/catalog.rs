@@ -1,14 +1,30 @@
 //! What the emulated platform knows: its elements (connectors) and, per hub, the one sample
 //! resource that instance calls can reach, with deterministic sample data.
+//!
+//! The element list is public so that a client's own tests can check that the emulator knows
+//! every element they have a profile for:
+//!
+//! ```
+//! use openconnectors_emulator::catalog;
+//!
+//! let crm = catalog::find("infusionsoftcrm").expect("known");
+//! assert_eq!(crm.hub, "crm");
+//! assert!(crm.extra_required.contains(&"infusionsoft.server"));
+//! assert_eq!(catalog::find(&crm.id.to_string()).map(|e| e.key), Some("infusionsoftcrm"));
+//! ```
 
 use serde_json::{json, Value};
 
-/// One element (connector) of the catalogue.
+/// One element (connector) of the catalog.
+#[derive(Debug)]
 pub struct Element {
     /// Numeric id; ids differ between real environments, so clients must not rely on these.
     pub id: u64,
+    /// The key that names the element in paths and bodies, e.g. `infusionsoftecommerce`.
     pub key: &'static str,
+    /// The display name.
     pub name: &'static str,
+    /// The hub (`crm`, `ecommerce`, `marketing`) whose sample resource its instances reach.
     pub hub: &'static str,
     /// Configuration entries required besides the three `oauth.*` ones.
     pub extra_required: &'static [&'static str],
@@ -17,7 +33,7 @@ pub struct Element {
 const INFUSIONSOFT_EXTRA: &[&str] = &["infusionsoft.server", "infusionsoft.private.key"];
 
 /// Every element the emulator knows.
-pub const ELEMENTS: &[Element] = &[
+const ELEMENTS: &[Element] = &[
     element(
         6138,
         "infusionsoftecommerce",
@@ -64,7 +80,12 @@ const fn element(
 /// The configuration entries every OAuth 2 element requires.
 pub const OAUTH_REQUIRED: [&str; 3] = ["oauth.api.key", "oauth.api.secret", "oauth.callback.url"];
 
-/// The element with this key, or with this numeric id.
+/// Every element the emulator knows.
+pub fn elements() -> &'static [Element] {
+    ELEMENTS
+}
+
+/// The element with this key, or with this numeric id (as text).
 pub fn find(key_or_id: &str) -> Option<&'static Element> {
     match key_or_id.parse::<u64>() {
         Ok(id) => ELEMENTS.iter().find(|e| e.id == id),
@@ -74,7 +95,7 @@ pub fn find(key_or_id: &str) -> Option<&'static Element> {
 
 impl Element {
     /// The element as embedded in an instance document.
-    pub fn document(&self) -> Value {
+    pub(crate) fn document(&self) -> Value {
         json!({
             "id": self.id,
             "key": self.key,
@@ -86,10 +107,10 @@ impl Element {
 }
 
 /// Number of sample items every instance starts with in its hub resource.
-pub const SAMPLE_COUNT: u64 = 25;
+pub(crate) const SAMPLE_COUNT: u64 = 25;
 
 /// The sample resource of a hub.
-pub fn resource_of(hub: &str) -> Option<&'static str> {
+pub(crate) fn resource_of(hub: &str) -> Option<&'static str> {
     match hub {
         "ecommerce" => Some("orders"),
         "crm" => Some("contacts"),
@@ -98,8 +119,10 @@ pub fn resource_of(hub: &str) -> Option<&'static str> {
     }
 }
 
-/// Sample item `id` (1-based) of a hub's resource; the same for every instance and run.
-pub fn sample(hub: &str, id: u64) -> Value {
+/// Sample item `id` (1-based) of a hub's resource; the same for every instance and run. Some
+/// members are null in some items (an order not yet shipped has no `shippedDate`), as in the
+/// services behind the platform, so that clients meet the platform's null filtering.
+pub(crate) fn sample(hub: &str, id: u64) -> Value {
     const NAMES: [&str; 5] = ["Ada", "Grace", "Alan", "Edsger", "Barbara"];
     const SURNAMES: [&str; 5] = ["Lovelace", "Hopper", "Turing", "Dijkstra", "Liskov"];
     const ORDER_STATUSES: [&str; 3] = ["new", "paid", "shipped"];
@@ -111,20 +134,37 @@ pub fn sample(hub: &str, id: u64) -> Value {
         first.to_lowercase(),
         last.to_lowercase()
     );
+    // A date in 2024 that differs between items.
+    let date = format!("2024-{:02}-{:02}", id % 12 + 1, id % 28 + 1);
+    let when = |present: bool| present.then(|| date.clone());
     match hub {
-        "ecommerce" => json!({
+        "ecommerce" => {
+            let status = ORDER_STATUSES[(id % 3) as usize];
+            json!({
+                "id": id,
+                "orderNumber": format!("SO-{:05}", 1000 + id),
+                "status": status,
+                "total": format!("{}.{:02}", 10 * id + 5, (id * 37) % 100),
+                "currency": "USD",
+                "customerEmail": email,
+                "shippedDate": when(status == "shipped"),
+            })
+        }
+        "crm" => json!({
             "id": id,
-            "orderNumber": format!("SO-{:05}", 1000 + id),
-            "status": ORDER_STATUSES[(id % 3) as usize],
-            "total": format!("{}.{:02}", 10 * id + 5, (id * 37) % 100),
-            "currency": "USD",
-            "customerEmail": email,
+            "firstName": first,
+            "lastName": last,
+            "email": email,
+            "phone": (id % 4 != 0).then(|| format!("+1-555-01{:02}", id % 100)),
         }),
-        "crm" => json!({"id": id, "firstName": first, "lastName": last, "email": email}),
-        _ => json!({
-            "id": id,
-            "name": format!("Campaign {id}"),
-            "status": CAMPAIGN_STATUSES[(id % 3) as usize],
-        }),
+        _ => {
+            let status = CAMPAIGN_STATUSES[(id % 3) as usize];
+            json!({
+                "id": id,
+                "name": format!("Campaign {id}"),
+                "status": status,
+                "endDate": when(status == "completed"),
+            })
+        }
     }
 }

@@ -1,6 +1,9 @@
 //! Fault injection (`POST /__emulator/faults`): armed faults apply, in the order they were
-//! armed, to the next `count` requests whose method and path match.
+//! armed, to the next `count` requests whose method and path match; [`render`] turns the fault
+//! a request caught into what the server does with it.
 
+use crate::http::{Body, Outcome, Response};
+use crate::reply::{finish, ApiError, Reply};
 use serde_json::{Map, Value};
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
@@ -15,6 +18,9 @@ pub enum Kind {
     },
     /// Sleep, then process the request normally.
     Delay(Duration),
+    /// Process the request normally; send the head and the first half of the body, sleep,
+    /// then send the rest.
+    BodyDelay(Duration),
     /// Process the request (its effects stand), then close the connection without answering.
     Drop,
     /// Process the request, then send only half of the answer's body and close.
@@ -77,9 +83,65 @@ impl Faults {
     }
 }
 
-const KINDS: [&str; 6] = [
+/// What to do with a request that caught `fault` (or none): `process` answers the request
+/// normally, `request_id` is the id its answer carries.
+pub fn render(
+    fault: Option<Kind>,
+    request_id: &str,
+    process: impl FnOnce() -> Response,
+) -> Outcome {
+    match fault {
+        None => Outcome::Respond(process()),
+        Some(Kind::Delay(delay)) => {
+            std::thread::sleep(delay);
+            Outcome::Respond(process())
+        }
+        Some(Kind::BodyDelay(delay)) => Outcome::SlowBody(process(), delay),
+        Some(Kind::Drop) => {
+            process();
+            Outcome::Drop
+        }
+        Some(Kind::Truncate) => Outcome::Truncate(process()),
+        Some(Kind::Status {
+            status,
+            retry_after,
+        }) => {
+            let error = ApiError::new(status, "Emulated fault: the service is unavailable");
+            let error = match retry_after {
+                Some(seconds) => error.with("Retry-After", seconds.to_string()),
+                None => error,
+            };
+            Outcome::Respond(finish(Err(error), request_id))
+        }
+        Some(Kind::NonJson) => {
+            let html = "<!DOCTYPE html>\n<html><head><title>Maintenance</title></head>\
+                        <body><h1>Down for maintenance</h1></body></html>\n";
+            let reply = Reply {
+                body: html.as_bytes().to_vec(),
+                ..Reply::empty()
+            };
+            let reply = reply.with("Content-Type", "text/html; charset=utf-8".into());
+            Outcome::Respond(finish(Ok(reply), request_id))
+        }
+        Some(Kind::OversizedMb(mib)) => {
+            let reply = Reply::empty().with("Content-Type", "application/json".into());
+            let mut response = finish(Ok(reply), request_id);
+            // Valid JSON of exactly `mib` MiB: {"padding":"xxxx...x"}.
+            response.body = Body::Generated {
+                head: b"{\"padding\":\"".to_vec(),
+                fill: b'x',
+                tail: b"\"}".to_vec(),
+                len: mib * 1024 * 1024,
+            };
+            Outcome::Respond(response)
+        }
+    }
+}
+
+const KINDS: [&str; 7] = [
     "status",
     "delayMs",
+    "bodyDelayMs",
     "drop",
     "truncate",
     "nonJson",
@@ -118,9 +180,8 @@ fn parse(spec: &Value) -> Result<Fault, String> {
             status: number(spec, kind, 400, 599)?.unwrap_or(503) as u16,
             retry_after,
         },
-        "delayMs" => Kind::Delay(Duration::from_millis(
-            number(spec, kind, 0, 600_000)?.unwrap_or(0),
-        )),
+        "delayMs" => Kind::Delay(millis(spec, kind)?),
+        "bodyDelayMs" => Kind::BodyDelay(millis(spec, kind)?),
         "drop" if spec.get(kind) == Some(&Value::from("before_response")) => Kind::Drop,
         "drop" => return Err("drop must be \"before_response\"".into()),
         "truncate" | "nonJson" if spec.get(kind) != Some(&Value::Bool(true)) => {
@@ -144,6 +205,13 @@ fn text<'a>(spec: &'a Map<String, Value>, name: &str) -> Result<Option<&'a str>,
         Some(Value::String(s)) if !s.is_empty() => Ok(Some(s)),
         Some(_) => Err(format!("{name} must be a non-empty string")),
     }
+}
+
+/// A delay in milliseconds, up to ten minutes.
+fn millis(spec: &Map<String, Value>, name: &str) -> Result<Duration, String> {
+    Ok(Duration::from_millis(
+        number(spec, name, 0, 600_000)?.unwrap_or(0),
+    ))
 }
 
 fn number(
@@ -188,6 +256,8 @@ mod tests {
         for spec in [
             json!([]),
             json!({"status": 503, "delayMs": 1}),
+            json!({"bodyDelayMs": 1, "delayMs": 1}),
+            json!({"bodyDelayMs": -1}),
             json!({}),
             json!({"status": 200}),
             json!({"drop": "after"}),

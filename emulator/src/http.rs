@@ -13,6 +13,7 @@
 
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::ops::Range;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -94,6 +95,8 @@ pub enum Outcome {
     /// Announce the full `Content-Length`, send only half the body, then close. An empty body
     /// is announced as one byte, so that the truncation can always be seen.
     Truncate(Response),
+    /// Answer normally, but pause this long after the head and the first half of the body.
+    SlowBody(Response, Duration),
     /// Close the connection without writing anything.
     Drop,
 }
@@ -233,7 +236,7 @@ fn accept_loop(listener: &TcpListener, shared: &Arc<Shared>) {
 fn refuse_overload(shared: &Shared, mut stream: TcpStream) {
     let _ = stream.set_write_timeout(Some(Duration::from_secs(1)));
     let response = shared.service.reject(503, "Too many connections");
-    let _ = write_response(&mut stream, &response, false, false);
+    let _ = write_response(&mut stream, &response, false, false, None);
     let _ = stream.shutdown(Shutdown::Both);
 }
 
@@ -276,7 +279,7 @@ fn serve_connection(shared: &Shared, stream: TcpStream) {
             Err(ReadError::Gone) => return,
             Err(ReadError::Refuse(status, message)) => {
                 let response = shared.service.reject(status, message);
-                let _ = write_response(&mut writer, &response, false, false);
+                let _ = write_response(&mut writer, &response, false, false, None);
                 log(shared, "-", "-", &status.to_string());
                 close_gracefully(&mut reader);
                 return;
@@ -288,24 +291,9 @@ fn serve_connection(shared: &Shared, stream: TcpStream) {
                 Outcome::Respond(shared.service.reject(500, "Internal emulator error"))
             });
         let head_only = request.method == "HEAD";
-        match outcome {
-            Outcome::Respond(response) => {
-                let keep = keep_alive && !shared.stopping.load(Ordering::SeqCst);
-                let written = write_response(&mut writer, &response, keep, head_only);
-                log(
-                    shared,
-                    &request.method,
-                    &request.path,
-                    &response.status.to_string(),
-                );
-                if written.is_err() {
-                    return;
-                }
-                if !keep {
-                    close_gracefully(&mut reader);
-                    return;
-                }
-            }
+        let (response, pause) = match outcome {
+            Outcome::Respond(response) => (response, None),
+            Outcome::SlowBody(response, pause) => (response, Some(pause)),
             Outcome::Truncate(response) => {
                 let _ = write_truncated(&mut writer, &response);
                 log(
@@ -322,6 +310,21 @@ fn serve_connection(shared: &Shared, stream: TcpStream) {
                 let _ = writer.shutdown(Shutdown::Both);
                 return;
             }
+        };
+        let keep = keep_alive && !shared.stopping.load(Ordering::SeqCst);
+        let written = write_response(&mut writer, &response, keep, head_only, pause);
+        log(
+            shared,
+            &request.method,
+            &request.path,
+            &response.status.to_string(),
+        );
+        if written.is_err() {
+            return;
+        }
+        if !keep {
+            close_gracefully(&mut reader);
+            return;
         }
     }
 }
@@ -599,15 +602,27 @@ fn head_bytes(response: &Response, announced: u64, keep_alive: bool) -> Vec<u8> 
     head.into_bytes()
 }
 
+/// Writes a whole answer; with a `pause`, the head and the first half of the body go out at
+/// once, the rest after the pause.
 fn write_response(
     stream: &mut TcpStream,
     response: &Response,
     keep_alive: bool,
     head_only: bool,
+    pause: Option<Duration>,
 ) -> io::Result<()> {
-    stream.write_all(&head_bytes(response, response.body.len(), keep_alive))?;
-    if !head_only {
-        write_body(stream, &response.body, response.body.len())?;
+    let len = response.body.len();
+    stream.write_all(&head_bytes(response, len, keep_alive))?;
+    if head_only {
+        return stream.flush();
+    }
+    if let Some(pause) = pause {
+        write_body(stream, &response.body, 0..len / 2)?;
+        stream.flush()?;
+        std::thread::sleep(pause);
+        write_body(stream, &response.body, len / 2..len)?;
+    } else {
+        write_body(stream, &response.body, 0..len)?;
     }
     stream.flush()
 }
@@ -615,14 +630,14 @@ fn write_response(
 fn write_truncated(stream: &mut TcpStream, response: &Response) -> io::Result<()> {
     let full = response.body.len();
     stream.write_all(&head_bytes(response, full.max(1), false))?;
-    write_body(stream, &response.body, full / 2)?;
+    write_body(stream, &response.body, 0..full / 2)?;
     stream.flush()
 }
 
-/// Writes the first `limit` bytes of `body`.
-fn write_body(stream: &mut TcpStream, body: &Body, limit: u64) -> io::Result<()> {
+/// Writes the bytes of `body` in `range`.
+fn write_body(stream: &mut TcpStream, body: &Body, range: Range<u64>) -> io::Result<()> {
     match body {
-        Body::Bytes(bytes) => stream.write_all(&bytes[..limit as usize]),
+        Body::Bytes(bytes) => stream.write_all(&bytes[range.start as usize..range.end as usize]),
         Body::Generated {
             head,
             fill,
@@ -630,21 +645,31 @@ fn write_body(stream: &mut TcpStream, body: &Body, limit: u64) -> io::Result<()>
             len,
         } => {
             let fill_len = len.saturating_sub((head.len() + tail.len()) as u64);
-            let mut left = limit;
-            let mut put = |stream: &mut TcpStream, bytes: &[u8]| -> io::Result<()> {
-                let n = (bytes.len() as u64).min(left) as usize;
-                left -= n as u64;
-                stream.write_all(&bytes[..n])
-            };
-            put(stream, head)?;
+            let mut at = 0;
+            put_range(stream, head, &mut at, &range)?;
             let piece = vec![*fill; WRITE_CHUNK];
             let mut fill_left = fill_len;
             while fill_left > 0 {
                 let n = fill_left.min(WRITE_CHUNK as u64) as usize;
-                put(stream, &piece[..n])?;
+                put_range(stream, &piece[..n], &mut at, &range)?;
                 fill_left -= n as u64;
             }
-            put(stream, tail)
+            put_range(stream, tail, &mut at, &range)
         }
     }
+}
+
+/// Writes what falls in `range` of `bytes`, a piece of a body that starts at `*at` in it, and
+/// moves `*at` past the piece.
+fn put_range(
+    stream: &mut TcpStream,
+    bytes: &[u8],
+    at: &mut u64,
+    range: &Range<u64>,
+) -> io::Result<()> {
+    let end_of_piece = *at + bytes.len() as u64;
+    let start = range.start.clamp(*at, end_of_piece) - *at;
+    let end = range.end.clamp(*at, end_of_piece) - *at;
+    *at = end_of_piece;
+    stream.write_all(&bytes[start as usize..end as usize])
 }

@@ -18,27 +18,37 @@
 
 #![warn(missing_docs)]
 
-mod catalog;
+mod auth;
+mod body;
+pub mod catalog;
+mod configuration;
+mod consts;
+mod ctx;
+mod elements;
 mod faults;
+mod hooks;
+mod html;
 mod http;
+mod hubs;
+mod instances;
 mod journal;
-mod platform;
-mod provider;
+mod oauth;
+mod paging;
+mod properties;
 mod query;
 mod reply;
 mod rng;
 mod routes;
+mod service;
 mod state;
+mod target;
 
 use std::io;
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
 use std::time::Duration;
 
-/// The crate version, sent in every answer's `X-Emulator-Version` header.
-pub const VERSION: &str = env!("CARGO_PKG_VERSION");
-/// The path under which the platform API is served, as on the real platform.
-pub const BASE_PATH: &str = "/elements/api-v2";
+pub use consts::{BASE_PATH, VERSION};
 /// The User secret accepted when none is configured.
 pub const DEFAULT_USER_SECRET: &str = "user-secret";
 /// The Organization secret accepted when none is configured.
@@ -96,17 +106,21 @@ impl Emulator {
         }
         let listener = TcpListener::bind(options.listen.as_str())?;
         let root_url = format!("http://{}", http::connectable(listener.local_addr()?));
-        let app = routes::App::new(
-            state::State::new(options.seed, options.code_ttl),
-            options.user_secret,
-            options.organization_secret,
-            root_url,
-        );
+        let app = ctx::App {
+            platform: ctx::Platform::new(
+                state::State::new(options.seed, options.code_ttl),
+                options.user_secret,
+                options.organization_secret,
+                root_url,
+            ),
+            journal: journal::Journal::default(),
+            faults: faults::Faults::default(),
+        };
         let config = http::Config {
             keep_alive: options.keep_alive,
             log: options.log,
         };
-        let server = http::Server::start(listener, Arc::new(app), config)?;
+        let server = http::Server::start(listener, Arc::new(service::Service::new(app)), config)?;
         Ok(Emulator { server })
     }
 

@@ -1,7 +1,9 @@
-//! The answers handlers produce, and the platform's error shape, before `routes` adds the
-//! headers every answer carries.
+//! What handlers answer: a [`Reply`] or an [`ApiError`] in the platform's error shape, and
+//! [`finish`], which turns either into the response sent, with the headers every answer carries.
 
-use serde_json::Value;
+use crate::consts::VERSION;
+use crate::http::{Body, Response};
+use serde_json::{json, Value};
 
 /// A successful answer.
 pub struct Reply {
@@ -44,8 +46,8 @@ pub struct ApiError {
     pub message: String,
     /// Set when the (emulated) provider caused the refusal.
     pub provider_message: Option<&'static str>,
-    /// For 405: the methods the route allows.
-    pub allow: Option<&'static str>,
+    /// Headers the refusal carries besides the common ones (`Allow` for a 405, say).
+    pub headers: Vec<(String, String)>,
 }
 
 impl ApiError {
@@ -55,7 +57,7 @@ impl ApiError {
             status,
             message: message.into(),
             provider_message: None,
-            allow: None,
+            headers: Vec::new(),
         }
     }
 
@@ -71,15 +73,42 @@ impl ApiError {
 
     /// 405 for a route that allows `allow`.
     pub fn method_not_allowed(allow: &'static str) -> ApiError {
-        ApiError {
-            allow: Some(allow),
-            ..ApiError::new(
-                405,
-                format!("Method not allowed; this resource allows {allow}"),
-            )
-        }
+        ApiError::new(
+            405,
+            format!("Method not allowed; this resource allows {allow}"),
+        )
+        .with("Allow", allow.into())
+    }
+
+    /// Adds a header.
+    pub fn with(mut self, name: &str, value: String) -> ApiError {
+        self.headers.push((name.into(), value));
+        self
     }
 }
 
 /// What handlers return.
 pub type ApiResult = Result<Reply, ApiError>;
+
+/// Turns a handler's result into a response with the headers every answer carries.
+pub fn finish(result: ApiResult, request_id: &str) -> Response {
+    let reply = result.unwrap_or_else(|error| error_reply(error, request_id));
+    let mut headers = reply.headers;
+    headers.push(("Elements-Request-Id".into(), request_id.into()));
+    headers.push(("X-Emulator-Version".into(), VERSION.into()));
+    Response {
+        status: reply.status,
+        headers,
+        body: Body::Bytes(reply.body),
+    }
+}
+
+fn error_reply(error: ApiError, request_id: &str) -> Reply {
+    let mut body = json!({"requestId": request_id, "message": error.message});
+    if let Some(provider_message) = error.provider_message {
+        body["providerMessage"] = Value::from(provider_message);
+    }
+    let mut reply = Reply::json(error.status, &body);
+    reply.headers.extend(error.headers);
+    reply
+}

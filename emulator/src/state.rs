@@ -1,15 +1,16 @@
 //! The emulator's mutable state: the random generator, the OAuth codes the provider issued and
-//! the instances the platform holds. One mutex guards it all (see `routes::App`), so every
+//! the instances the platform holds. One mutex guards it all (see `ctx::Platform`), so every
 //! request sees and leaves a consistent whole.
 
 use crate::catalog::Element;
+use crate::properties;
 use crate::rng::Rng;
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-/// Configuration entries shown as `********` in every answer.
-const MASKED: [&str; 3] = ["oauth.api.key", "oauth.api.secret", "password"];
+/// The first configuration entry id; ids then count up, so a seeded run sees the same ones.
+const FIRST_CONFIG_ID: u64 = 1001;
 
 /// A code the provider issued.
 struct Grant {
@@ -28,6 +29,9 @@ pub struct Instance {
     pub tags: Vec<String>,
     /// As given by the client, unmasked.
     pub configuration: Map<String, Value>,
+    /// The id of each configuration entry listed so far, kept when an entry is removed so
+    /// that ids never change.
+    config_ids: Vec<(String, u64)>,
     pub disabled: bool,
     created_date: String,
     /// Items created through the hub resource, after the sample ones.
@@ -49,25 +53,14 @@ impl Instance {
             "disabled": self.disabled,
             "maxCacheSize": 0,
             "cacheTimeToLive": 0,
-            "configuration": self.masked_configuration(),
-            "eventsEnabled": false,
+            "configuration": properties::masked(&self.configuration),
+            "eventsEnabled": properties::flag(&self.configuration, "event.notification.enabled"),
             "traceLoggingEnabled": false,
             "cachingEnabled": false,
             "externalAuthentication": "none",
             "createdDate": self.created_date,
             "user": {"id": 1001, "emailAddress": "emulator@example.invalid", "firstName": "Emulator", "lastName": "User"},
         })
-    }
-
-    /// The configuration with the secret entries masked.
-    pub fn masked_configuration(&self) -> Value {
-        let mut configuration = self.configuration.clone();
-        for key in MASKED {
-            if let Some(value) = configuration.get_mut(key) {
-                *value = Value::from("********");
-            }
-        }
-        Value::Object(configuration)
     }
 }
 
@@ -101,6 +94,7 @@ pub struct State {
     codes: HashMap<String, Grant>,
     /// In creation order, which is the order lists answer.
     pub instances: Vec<Instance>,
+    next_config_id: u64,
 }
 
 impl State {
@@ -112,6 +106,7 @@ impl State {
             code_ttl,
             codes: HashMap::new(),
             instances: Vec::new(),
+            next_config_id: FIRST_CONFIG_ID,
         }
     }
 
@@ -123,6 +118,7 @@ impl State {
         }
         self.codes.clear();
         self.instances.clear();
+        self.next_config_id = FIRST_CONFIG_ID;
     }
 
     /// Issues a single-use code bound to `client_id` and `redirect_uri`.
@@ -185,6 +181,7 @@ impl State {
             element,
             tags,
             configuration,
+            config_ids: Vec::new(),
             disabled: false,
             created_date: iso8601(SystemTime::now()),
             created_items: Vec::new(),
@@ -201,6 +198,30 @@ impl State {
     /// The instance with this id, to change.
     pub fn instance_mut(&mut self, id: u64) -> Option<&mut Instance> {
         self.instances.iter_mut().find(|i| i.id == id)
+    }
+
+    /// The ids of the configuration entries an instance lists (see
+    /// [`properties::keys`]), allocated the first time each key is listed.
+    pub fn config_entries(&mut self, instance_id: u64) -> Vec<(String, u64)> {
+        let Some(instance) = self.instances.iter_mut().find(|i| i.id == instance_id) else {
+            return Vec::new();
+        };
+        let keys = properties::keys(instance.element, &instance.configuration);
+        keys.into_iter()
+            .map(|key| {
+                let known = instance.config_ids.iter().find(|(k, _)| *k == key);
+                let id = match known {
+                    Some((_, id)) => *id,
+                    None => {
+                        let id = self.next_config_id;
+                        self.next_config_id += 1;
+                        instance.config_ids.push((key.clone(), id));
+                        id
+                    }
+                };
+                (key, id)
+            })
+            .collect()
     }
 
     /// The instance holding this token.

@@ -321,3 +321,94 @@ fn oversized_faults_stream_a_large_json_body() {
     stream.read_to_end(&mut rest).expect("read");
     assert!(rest.starts_with(b"HTTP/1.1 200"));
 }
+
+#[test]
+fn the_configuration_routes_are_journalled_and_take_faults() {
+    let env = start();
+    let doc = env.create("infusionsoftecommerce", &[], "shop");
+    let path = format!("/instances/{}/configuration", doc["id"]);
+    env.fault(json!({"pathPrefix": format!("/elements/api-v2{path}"), "status": 503}));
+    env.api("GET", &path, Some(AUTH), None).error_message(503);
+    assert_eq!(env.api("GET", &path, Some(AUTH), None).status, 200);
+    let journal = env.hook("GET", "requests", None).json();
+    let paths: Vec<&str> = journal
+        .as_array()
+        .expect("journal")
+        .iter()
+        .filter_map(|e| e["path"].as_str())
+        .filter(|p| p.ends_with("/configuration"))
+        .collect();
+    assert_eq!(paths.len(), 2, "{journal}");
+}
+
+/// Reads from `stream` until `want` bytes have come or a read times out.
+fn read_up_to(stream: &mut std::net::TcpStream, want: usize) -> Vec<u8> {
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    while got.len() < want {
+        match stream.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+        }
+    }
+    got
+}
+
+#[test]
+fn body_delay_faults_pause_in_the_middle_of_the_body() {
+    let env = start();
+    let auth = common::auth_of(&env.create("infusionsoftcrm", &[], "crm"));
+    let whole = env.api("GET", "/hubs/crm/contacts", Some(&auth), None).body;
+    env.fault(json!({"method": "GET", "pathPrefix": "/elements/api-v2/hubs/", "bodyDelayMs": 700}));
+    let mut stream = connect(env.addr());
+    let request = format!(
+        "GET /elements/api-v2/hubs/crm/contacts HTTP/1.1\r\nHost: x\r\nAuthorization: {auth}\r\n\r\n"
+    );
+    let started = Instant::now();
+    stream.write_all(request.as_bytes()).expect("write");
+    // The head and the first half come at once; then nothing for a while.
+    stream
+        .set_read_timeout(Some(Duration::from_millis(300)))
+        .expect("timeout");
+    let first = read_up_to(&mut stream, usize::MAX);
+    assert!(
+        started.elapsed() < Duration::from_millis(650),
+        "{:?}",
+        started.elapsed()
+    );
+    let (head, body) = split_head(&first);
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    assert_eq!(content_length(&head), whole.len());
+    assert_eq!(body, whole.as_bytes()[..whole.len() / 2].to_vec());
+    // The rest follows the pause, and the connection stays usable.
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    let rest = read_up_to(&mut stream, whole.len() - body.len());
+    assert!(started.elapsed() >= Duration::from_millis(700));
+    assert_eq!([body, rest].concat(), whole.as_bytes().to_vec());
+    stream.write_all(request.as_bytes()).expect("write again");
+    let (head, again) = read_response(&mut stream);
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    assert_eq!(again, whole.as_bytes().to_vec(), "count defaults to 1");
+}
+
+#[test]
+fn a_client_may_hang_up_during_a_body_delay() {
+    let env = start();
+    env.fault(json!({"pathPrefix": "/elements/api-v2/instances", "bodyDelayMs": 400, "count": 2}));
+    let mut stream = connect(env.addr());
+    let request = format!(
+        "GET /elements/api-v2/instances HTTP/1.1\r\nHost: x\r\nAuthorization: {AUTH}\r\n\r\n"
+    );
+    stream.write_all(request.as_bytes()).expect("write");
+    let first = read_up_to(&mut stream, 1);
+    assert!(String::from_utf8_lossy(&first).starts_with("HTTP/1.1 200"));
+    drop(stream);
+    // Through a client: the whole answer, late.
+    let started = Instant::now();
+    let answer = env.api("GET", "/instances", Some(AUTH), None);
+    assert!(started.elapsed() >= Duration::from_millis(400));
+    assert_eq!((answer.status, answer.json()), (200, json!([])));
+    assert_eq!(env.api("GET", "/instances", Some(AUTH), None).status, 200);
+}

@@ -199,3 +199,178 @@ fn disabled_instances_get_403_and_deleted_ones_401() {
     env.api("GET", "/hubs/marketing/campaigns", Some(&auth), None)
         .error_message(401);
 }
+
+#[test]
+fn the_hub_segment_is_not_checked() {
+    let env = start();
+    let doc = env.create("infusionsoftcrm", &[], "crm");
+    let auth = common::auth_of(&doc);
+    let (canonical, _, _) = list(&env, &auth, "/hubs/crm/contacts");
+    for path in [
+        "/hubs/anything/contacts",
+        "/contacts",
+        "/hubs/marketing/contacts",
+    ] {
+        assert_eq!(list(&env, &auth, path).0, canonical, "{path}");
+    }
+    let one = env
+        .api("GET", "/hubs/crm/contacts/3", Some(&auth), None)
+        .json();
+    for path in ["/hubs/other/contacts/3", "/contacts/3"] {
+        let answer = env.api("GET", path, Some(&auth), None);
+        assert_eq!((answer.status, answer.json()), (200, one.clone()), "{path}");
+    }
+    let created = env.api(
+        "POST",
+        "/contacts",
+        Some(&auth),
+        Some(&json!({"firstName": "Bare"})),
+    );
+    assert_eq!(created.status, 200, "{}", created.body);
+    assert_eq!(
+        env.api("GET", "/hubs/x/contacts/26", Some(&auth), None)
+            .json(),
+        created.json()
+    );
+    // The resource must still be the instance's hub's.
+    env.api("GET", "/hubs/crm/orders", Some(&auth), None)
+        .error_message(404);
+    env.api("GET", "/orders", Some(&auth), None)
+        .error_message(404);
+    // Without an Element token a bare path is nothing.
+    env.api("GET", "/contacts", Some(AUTH), None)
+        .error_message(404);
+    env.api("GET", "/contacts", None, None).error_message(404);
+}
+
+#[test]
+fn every_answer_through_an_instance_names_it() {
+    let env = start();
+    let doc = env.create("infusionsoftecommerce", &[], "shop");
+    let auth = common::auth_of(&doc);
+    let id = doc["id"].to_string();
+    let named = |answer: common::Answer| {
+        assert_eq!(
+            answer.header("Elements-Element-Instance-Id"),
+            Some(id.as_str()),
+            "{} {}",
+            answer.status,
+            answer.body
+        );
+        answer.status
+    };
+    assert_eq!(named(env.api("GET", "/ping", Some(&auth), None)), 200);
+    let hub_ping = env.api("GET", "/hubs/ecommerce/ping", Some(&auth), None);
+    assert_eq!(
+        hub_ping.json(),
+        env.api("GET", "/ping", Some(&auth), None).json()
+    );
+    assert_eq!(named(hub_ping), 200);
+    assert_eq!(
+        named(env.api("GET", "/hubs/any/ping", Some(&auth), None)),
+        200
+    );
+    assert_eq!(
+        named(env.api("GET", "/hubs/ecommerce/orders", Some(&auth), None)),
+        200
+    );
+    assert_eq!(named(env.api("GET", "/orders/2", Some(&auth), None)), 200);
+    assert_eq!(named(env.api("GET", "/orders/99", Some(&auth), None)), 404);
+    let order = json!({"total": "1.00"});
+    assert_eq!(
+        named(env.api("POST", "/orders", Some(&auth), Some(&order))),
+        200
+    );
+    env.api(
+        "DELETE",
+        &format!("/instances/{id}/enabled"),
+        Some(AUTH),
+        None,
+    );
+    assert_eq!(
+        named(env.api("GET", "/hubs/ecommerce/ping", Some(&auth), None)),
+        403
+    );
+    // Management calls are not made through the instance.
+    let managed = env.api("GET", &format!("/instances/{id}"), Some(AUTH), None);
+    assert_eq!(managed.header("Elements-Element-Instance-Id"), None);
+}
+
+#[test]
+fn hub_resources_page_by_page_number_too() {
+    let env = start();
+    let auth = common::auth_of(&env.create("infusionsoftmarketing", &[], "m"));
+    let path = "/hubs/marketing/campaigns";
+    let (all, _, _) = list(&env, &auth, path);
+    let mut paged = Vec::new();
+    for page in 1..=3 {
+        let (items, next, answer) = list(&env, &auth, &format!("{path}?page={page}&pageSize=10"));
+        assert_eq!(answer.header("Elements-Total-Count"), Some("25"));
+        assert_eq!(next.is_some(), page < 3, "page {page}");
+        paged.extend(items);
+    }
+    assert_eq!(paged, all);
+    let (beyond, next, _) = list(&env, &auth, &format!("{path}?page=4&pageSize=10"));
+    assert_eq!((beyond.len(), next), (0, None));
+    let (second, _, _) = list(&env, &auth, &format!("{path}?page=2&pageSize=5"));
+    assert_eq!(second, all[5..10].to_vec());
+    for bad in ["page=0", "page=x", "page=1&nextPage=offset-5"] {
+        env.api("GET", &format!("{path}?{bad}"), Some(&auth), None)
+            .error_message(400);
+    }
+}
+
+/// Whether any item has a member whose value is null.
+fn has_nulls(items: &[Value]) -> bool {
+    items
+        .iter()
+        .any(|i| i.as_object().expect("object").values().any(Value::is_null))
+}
+
+#[test]
+fn null_members_are_left_out_unless_the_instance_keeps_them() {
+    let env = start();
+    for (element, path, nullable) in [
+        (
+            "infusionsoftecommerce",
+            "/hubs/ecommerce/orders",
+            "shippedDate",
+        ),
+        ("infusionsoftcrm", "/hubs/crm/contacts", "phone"),
+        (
+            "infusionsoftmarketing",
+            "/hubs/marketing/campaigns",
+            "endDate",
+        ),
+    ] {
+        let filtered = common::auth_of(&env.create(element, &[], "filtered"));
+        let (items, _, _) = list(&env, &filtered, path);
+        assert!(!has_nulls(&items), "{element}");
+        let missing = items.iter().filter(|i| i.get(nullable).is_none()).count();
+        assert!(missing > 0 && missing < items.len(), "{element}: {missing}");
+        let mut body = common::create_body(element, &env.code(), &[], "keeps nulls");
+        body["configuration"]["filter.response.nulls"] = json!(false);
+        let kept = common::auth_of(&env.create_from(body));
+        let (items, _, _) = list(&env, &kept, path);
+        assert!(has_nulls(&items), "{element}");
+        assert!(items.iter().all(|i| i.get(nullable).is_some()), "{element}");
+        let null_one = items
+            .iter()
+            .find(|i| i[nullable].is_null())
+            .expect("a null");
+        let item_path = format!("{path}/{}", null_one["id"]);
+        let kept_item = env.api("GET", &item_path, Some(&kept), None).json();
+        assert_eq!(&kept_item, null_one);
+        let filtered_item = env.api("GET", &item_path, Some(&filtered), None).json();
+        assert_eq!(filtered_item.get(nullable), None, "{element}");
+    }
+    // Created items are filtered too.
+    let auth = common::auth_of(&env.create("infusionsoftcrm", &[], "c"));
+    let created = env.api(
+        "POST",
+        "/contacts",
+        Some(&auth),
+        Some(&json!({"phone": null, "firstName": "N"})),
+    );
+    assert_eq!(created.json(), json!({"id": 26, "firstName": "N"}));
+}

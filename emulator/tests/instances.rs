@@ -344,8 +344,15 @@ fn get_configuration_enable_disable_and_delete() {
         Some(AUTH),
         None,
     );
-    assert_eq!(configuration.json(), doc["configuration"]);
-    assert_eq!(configuration.json()["oauth.api.secret"], "********");
+    // The configuration is a list of entries (see tests/configuration.rs).
+    let entries = configuration.json();
+    let secret = entries
+        .as_array()
+        .expect("entries")
+        .iter()
+        .find(|e| e["key"] == "oauth.api.secret")
+        .expect("the oauth.api.secret entry");
+    assert_eq!(secret["propertyValue"], "********");
     let disabled = env.api(
         "DELETE",
         &format!("/instances/{id}/enabled"),
@@ -545,4 +552,189 @@ fn list_pages_with_next_page_tokens() {
         .error_message(400);
     env.api("GET", "/instances?nextPage=garbage", Some(AUTH), None)
         .error_message(400);
+}
+
+#[test]
+fn an_instance_created_without_tags_is_tagged_with_its_name() {
+    let env = start();
+    let mut body = create_body("infusionsoftecommerce", &env.code(), &[], "Untagged Shop");
+    body.as_object_mut().expect("object").remove("tags");
+    let doc = env.create_from(body);
+    assert_eq!(doc["tags"], json!(["Untagged Shop"]));
+    let found = env.api(
+        "GET",
+        "/instances?tags%5B%5D=Untagged+Shop",
+        Some(AUTH),
+        None,
+    );
+    assert_eq!(found.status, 200, "{}", found.body);
+    assert_eq!(found.json()[0]["id"], doc["id"]);
+    // Without a name either, the element key names and tags it.
+    let mut body = create_body("infusionsoftrest", &env.code(), &[], "x");
+    let object = body.as_object_mut().expect("object");
+    object.remove("tags");
+    object.remove("name");
+    let doc = env.create_from(body);
+    assert_eq!(
+        (doc["name"].clone(), doc["tags"].clone()),
+        (json!("infusionsoftrest"), json!(["infusionsoftrest"]))
+    );
+    // Tags given, even none, are kept.
+    assert_eq!(env.create("sfdc", &[], "n")["tags"], json!([]));
+    assert_eq!(env.create("sfdc", &["a"], "n")["tags"], json!(["a"]));
+}
+
+#[test]
+fn names_and_tags_are_stored_without_markup() {
+    let env = start();
+    let linked = "<a href=\"https://evil.example\">Shop</a>";
+    let doc = env.create(
+        "infusionsoftecommerce",
+        &[linked, "<b>eu</b>", "<i></i>"],
+        linked,
+    );
+    assert_eq!(doc["name"], "Shop");
+    assert_eq!(doc["tags"], json!(["Shop", "eu"]));
+    let path = format!("/instances/{}", doc["id"]);
+    let patch =
+        json!({"name": "<script>alert(1)</script>Renamed <em>shop</em>", "tags": ["<u>t</u>"]});
+    let patched = env.api("PATCH", &path, Some(AUTH), Some(&patch)).json();
+    assert_eq!(patched["name"], "alert(1)Renamed shop");
+    assert_eq!(patched["tags"], json!(["t"]));
+    let put = json!({"name": "1 < 2 <br/>done"});
+    let put = env.api("PUT", &path, Some(AUTH), Some(&put)).json();
+    assert_eq!(put["name"], "1 < 2 done");
+    assert_eq!(
+        env.api("GET", &path, Some(AUTH), None).json()["name"],
+        "1 < 2 done"
+    );
+}
+
+#[test]
+fn the_element_token_forms_act_on_the_tokens_instance() {
+    let env = start();
+    let doc = env.create("infusionsoftecommerce", &["a"], "mine");
+    let other = env.create("infusionsoftecommerce", &["a"], "other");
+    let auth = common::auth_of(&doc);
+    let own = env.api("GET", "/instances", Some(&auth), None);
+    assert_eq!((own.status, own.json()), (200, doc.clone()));
+    let list = env.api("GET", "/instances", Some(AUTH), None);
+    assert_eq!(
+        list.json().as_array().map(Vec::len),
+        Some(2),
+        "no token: the list"
+    );
+    let patched = env.api(
+        "PATCH",
+        "/instances",
+        Some(&auth),
+        Some(&json!({"name": "renamed"})),
+    );
+    assert_eq!(patched.status, 200, "{}", patched.body);
+    assert_eq!(
+        (patched.json()["name"].clone(), patched.json()["id"].clone()),
+        (json!("renamed"), doc["id"].clone())
+    );
+    let put = env.api(
+        "PUT",
+        "/instances",
+        Some(&auth),
+        Some(&json!({"tags": ["b"]})),
+    );
+    assert_eq!(put.json()["tags"], json!(["b"]));
+    let path = format!("/instances/{}", other["id"]);
+    assert_eq!(
+        env.api("GET", &path, Some(AUTH), None).json(),
+        other,
+        "the other is untouched"
+    );
+    for method in ["PUT", "PATCH", "DELETE"] {
+        let body = (method != "DELETE").then(|| json!({}));
+        env.api(method, "/instances", Some(AUTH), body.as_ref())
+            .error_message(401);
+    }
+    let deleted = env.api("DELETE", "/instances", Some(&auth), None);
+    assert_eq!((deleted.status, deleted.body.as_str()), (200, ""));
+    env.api(
+        "GET",
+        &format!("/instances/{}", doc["id"]),
+        Some(AUTH),
+        None,
+    )
+    .error_message(404);
+    env.api("GET", "/instances", Some(&auth), None)
+        .error_message(401);
+}
+
+#[test]
+fn the_element_scoped_forms_check_the_element() {
+    let env = start();
+    let doc = env.create("infusionsoftcrm", &[], "crm");
+    let element_id = doc["element"]["id"].as_u64().expect("element id");
+    let id = doc["id"].as_u64().expect("id");
+    for element in ["infusionsoftcrm".to_string(), element_id.to_string()] {
+        let path = format!("/elements/{element}/instances/{id}");
+        let got = env.api("GET", &path, Some(AUTH), None);
+        assert_eq!(
+            (got.status, got.json()["id"].clone()),
+            (200, json!(id)),
+            "{path}"
+        );
+    }
+    let path = format!("/elements/infusionsoftcrm/instances/{id}");
+    let patched = env.api("PATCH", &path, Some(AUTH), Some(&json!({"name": "scoped"})));
+    assert_eq!(patched.json()["name"], "scoped");
+    let put = env.api("PUT", &path, Some(AUTH), Some(&json!({"tags": ["s"]})));
+    assert_eq!(put.json()["tags"], json!(["s"]));
+    let elsewhere = format!("/elements/infusionsoftrest/instances/{id}");
+    for method in ["GET", "PUT", "PATCH", "DELETE"] {
+        let body = (method == "PUT" || method == "PATCH").then(|| json!({}));
+        env.api(method, &elsewhere, Some(AUTH), body.as_ref())
+            .error_message(404);
+    }
+    env.api(
+        "GET",
+        &format!("/elements/nosuch/instances/{id}"),
+        Some(AUTH),
+        None,
+    )
+    .error_message(404);
+    env.api(
+        "GET",
+        "/elements/infusionsoftcrm/instances/1",
+        Some(AUTH),
+        None,
+    )
+    .error_message(404);
+    env.api("GET", &path, None, None).error_message(401);
+    env.api("POST", &path, Some(AUTH), Some(&json!({})))
+        .error_message(405);
+    let deleted = env.api("DELETE", &path, Some(AUTH), None);
+    assert_eq!(deleted.status, 200);
+    env.api("GET", &path, Some(AUTH), None).error_message(404);
+}
+
+#[test]
+fn an_element_answers_its_document() {
+    let env = start();
+    let by_key = env.api("GET", "/elements/infusionsoftmarketing", Some(AUTH), None);
+    assert_eq!(by_key.status, 200, "{}", by_key.body);
+    let element = by_key.json();
+    assert_eq!(element["key"], "infusionsoftmarketing");
+    assert_eq!(element["hub"], "marketing");
+    assert!(element["name"].is_string());
+    let id = element["id"].as_u64().expect("numeric id");
+    let by_id = env.api("GET", &format!("/elements/{id}"), Some(AUTH), None);
+    assert_eq!(by_id.json(), element);
+    env.api("GET", "/elements/nosuch", Some(AUTH), None)
+        .error_message(404);
+    env.api("GET", "/elements/infusionsoftmarketing", None, None)
+        .error_message(401);
+    env.api(
+        "DELETE",
+        "/elements/infusionsoftmarketing",
+        Some(AUTH),
+        None,
+    )
+    .error_message(405);
 }

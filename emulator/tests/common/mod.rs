@@ -19,6 +19,11 @@ pub fn element_auth(token: &str) -> String {
     format!("{AUTH}, Element {token}")
 }
 
+/// The Authorization value for calls through the instance `doc` describes.
+pub fn auth_of(doc: &Value) -> String {
+    element_auth(doc["token"].as_str().expect("token"))
+}
+
 /// An answer, read whole.
 pub struct Answer {
     pub status: u16,
@@ -209,7 +214,11 @@ impl Env {
 
     /// Creates an instance of `element` and answers its document.
     pub fn create(&self, element: &str, tags: &[&str], name: &str) -> Value {
-        let body = create_body(element, &self.code(), tags, name);
+        self.create_from(create_body(element, &self.code(), tags, name))
+    }
+
+    /// Creates an instance from `body` and answers its document.
+    pub fn create_from(&self, body: Value) -> Value {
         let answer = self.api("POST", "/instances", Some(AUTH), Some(&body));
         assert_eq!(answer.status, 200, "{}", answer.body);
         answer.json()

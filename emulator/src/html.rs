@@ -1,0 +1,40 @@
+//! Text that meets HTML: markup stripped from names and tags the platform stores, and text
+//! escaped where the emulator writes HTML itself.
+
+/// `text` without HTML tags: `<a href="x">name</a>` becomes `name`. A `<` that does not open a
+/// tag (followed by a space or a digit, as in `a < b`) is kept.
+pub fn strip_markup(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find('<') {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 1..];
+        let opens_tag = after
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || matches!(c, '/' | '!' | '?'));
+        if !opens_tag {
+            out.push('<');
+            rest = after;
+            continue;
+        }
+        // An unclosed tag runs to the end of the text, as a browser would read it.
+        rest = after.find('>').map_or("", |end| &after[end + 1..]);
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::strip_markup;
+
+    #[test]
+    fn tags_are_stripped_text_is_kept() {
+        assert_eq!(strip_markup("<a href=\"https://x\">name</a>"), "name");
+        assert_eq!(strip_markup("a <b>bold</b> move"), "a bold move");
+        assert_eq!(strip_markup("1 < 2 and 3 <4"), "1 < 2 and 3 <4");
+        assert_eq!(strip_markup("x<script"), "x");
+        assert_eq!(strip_markup("<!-- c -->plain"), "plain");
+    }
+}

@@ -1,0 +1,87 @@
+//! The OAuth side of the flow: the platform's `/elements/{keyOrId}/oauth/url`, which builds the
+//! provider's authorize URL, and the emulated provider's authorize page at the server root,
+//! which instead of a login form decides at once (approving unless the URL carries
+//! `decision=deny`) and redirects back.
+
+use crate::auth::authenticate;
+use crate::body::{self, json_object};
+use crate::ctx::Platform;
+use crate::elements;
+use crate::http::Request;
+use crate::query;
+use crate::reply::{ApiError, ApiResult, Reply};
+use serde_json::{json, Value};
+
+/// Where the authorize page lives.
+pub const AUTHORIZE_PATH: &str = "/oauth/authorize";
+
+/// `GET` (query) or `POST` (JSON body) `/elements/{keyOrId}/oauth/url`.
+pub fn url(platform: &Platform, request: &Request, key_or_id: &str) -> ApiResult {
+    // Documented as needing no header; one that is sent must still be right.
+    if request.header("authorization").is_some() {
+        authenticate(platform, request)?;
+    }
+    let element = elements::find(key_or_id)?;
+    let params: Vec<(String, String)> = if request.method == "GET" {
+        query::parse(&request.query)
+    } else {
+        let mut params = Vec::new();
+        for (name, value) in json_object(request)? {
+            match value {
+                Value::String(value) => params.push((name, value)),
+                Value::Null => {}
+                _ => return Err(ApiError::bad_request(format!("{name} must be a string"))),
+            }
+        }
+        params
+    };
+    body::require(&params, &["apiKey", "apiSecret", "callbackUrl"])?;
+    let param = |name| body::given(&params, name);
+    let authorize = query::build(&[
+        ("response_type", "code"),
+        ("client_id", param("apiKey").unwrap_or_default()),
+        ("redirect_uri", param("callbackUrl").unwrap_or_default()),
+        ("scope", param("scope").unwrap_or("full")),
+        // The platform's own fallback: a constant, which is why clients send their own.
+        ("state", param("state").unwrap_or(element.key)),
+    ]);
+    let url = format!("{}{AUTHORIZE_PATH}?{authorize}", platform.root_url());
+    Ok(Reply::json(
+        200,
+        &json!({"element": element.key, "oauthUrl": url}),
+    ))
+}
+
+/// `GET /oauth/authorize?response_type=code&client_id=..&redirect_uri=..&scope=..&state=..`
+pub fn authorize(platform: &Platform, request: &Request) -> ApiResult {
+    if request.method != "GET" {
+        return Err(ApiError::method_not_allowed("GET"));
+    }
+    let params = query::parse(&request.query);
+    body::require(&params, &["client_id", "redirect_uri"])?;
+    let param = |name| body::given(&params, name);
+    let (client_id, redirect_uri) = (
+        param("client_id").unwrap_or_default(),
+        param("redirect_uri").unwrap_or_default(),
+    );
+    let mut answer: Vec<(&str, &str)> = Vec::new();
+    let code;
+    if param("response_type").is_some_and(|t| t != "code") {
+        answer.push(("error", "unsupported_response_type"));
+        answer.push(("error_description", "Only response_type=code is supported"));
+    } else if param("decision") == Some("deny") {
+        answer.push(("error", "access_denied"));
+        answer.push(("error_description", "The user denied access"));
+    } else {
+        code = platform.state().issue_code(client_id, redirect_uri);
+        answer.push(("code", &code));
+    }
+    if let Some(state) = param("state") {
+        answer.push(("state", state));
+    }
+    let separator = if redirect_uri.contains('?') { '&' } else { '?' };
+    let location = format!("{redirect_uri}{separator}{}", query::build(&answer));
+    let mut reply = Reply::empty().with("Location", location);
+    reply.status = 302;
+    Ok(reply)
+}

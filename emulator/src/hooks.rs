@@ -1,7 +1,8 @@
 //! The test hooks under `/__emulator`: reset the emulator, read the request journal, arm and
-//! disarm faults. They act on the whole [`App`] and are themselves neither journalled nor
-//! subject to faults.
+//! disarm faults, and a health check. They act on the whole [`App`] and are themselves neither
+//! journalled nor subject to faults.
 
+use crate::consts::VERSION;
 use crate::ctx::App;
 use crate::http::Request;
 use crate::reply::{ApiError, ApiResult, Reply};
@@ -32,4 +33,12 @@ pub fn arm_fault(app: &App, request: &Request) -> ApiResult {
 pub fn disarm_faults(app: &App) -> ApiResult {
     let disarmed = app.faults.clear();
     Ok(Reply::json(200, &json!({"disarmed": disarmed})))
+}
+
+/// `GET /__emulator/health`: 200 while the emulator serves, for probes and orchestrators.
+pub fn health() -> ApiResult {
+    Ok(Reply::json(
+        200,
+        &json!({"status": "ok", "version": VERSION}),
+    ))
 }

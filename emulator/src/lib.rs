@@ -21,6 +21,7 @@
 mod auth;
 mod body;
 pub mod catalog;
+mod client;
 mod configuration;
 mod consts;
 mod ctx;
@@ -43,6 +44,7 @@ mod service;
 mod state;
 mod target;
 
+use std::fmt;
 use std::io;
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
@@ -55,8 +57,9 @@ pub const DEFAULT_USER_SECRET: &str = "user-secret";
 pub const DEFAULT_ORGANIZATION_SECRET: &str = "organization-secret";
 
 /// How to run an emulator. `Options::default()` listens on a free loopback port with the
-/// default secrets, random seeding, 60 s keep-alive, 10 min codes and no request log.
-#[derive(Clone, Debug)]
+/// default secrets, random seeding, 60 s keep-alive, 10 min codes and no request log. Its
+/// `Debug` leaves the secrets out.
+#[derive(Clone)]
 pub struct Options {
     /// Address to listen on, e.g. `127.0.0.1:0` (port 0 picks a free port).
     pub listen: String,
@@ -86,6 +89,20 @@ impl Default for Options {
             code_ttl: Duration::from_secs(600),
             log: false,
         }
+    }
+}
+
+impl fmt::Debug for Options {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Options")
+            .field("listen", &self.listen)
+            .field("user_secret", &"[redacted]")
+            .field("organization_secret", &"[redacted]")
+            .field("seed", &self.seed)
+            .field("keep_alive", &self.keep_alive)
+            .field("code_ttl", &self.code_ttl)
+            .field("log", &self.log)
+            .finish()
     }
 }
 
@@ -140,12 +157,55 @@ impl Emulator {
     pub fn addr(&self) -> SocketAddr {
         self.server.addr()
     }
+
+    /// Stops gracefully: closes the listening socket (new connections are refused) and idle
+    /// connections, lets requests in progress finish for up to `grace`, then closes the rest.
+    /// Dropping the emulator is the same with no grace.
+    pub fn stop(mut self, grace: Duration) {
+        self.server.shutdown(grace);
+    }
 }
 
 impl Drop for Emulator {
-    /// Stops the accept loop (waking it with a connection of its own), joins it and closes
-    /// the connections still open.
+    /// Stops at once: see [`Emulator::stop`] to let requests in progress finish.
     fn drop(&mut self) {
-        self.server.shutdown();
+        self.server.shutdown(Duration::ZERO);
+    }
+}
+
+/// Asks the emulator at `url` whether it is healthy: `url` is its root
+/// (`http://127.0.0.1:8080`), whose `/__emulator/health` is then asked, or any `http://` URL,
+/// asked as given. Healthy is a 200 whose JSON body has `"status": "ok"`; anything else,
+/// including no answer within `timeout`, is an error saying what went wrong. This is the
+/// program's `--health-check`, for container health checks without curl.
+pub fn check_health(url: &str, timeout: Duration) -> Result<(), String> {
+    let mut url = client::HttpUrl::parse(url)?;
+    if url.target() == "/" {
+        url = url.with_path("/__emulator/health");
+    }
+    let answer = client::send(&url, "GET", &[], &[], timeout)?;
+    let body: serde_json::Value = serde_json::from_slice(&answer.body).unwrap_or_default();
+    if answer.status != 200 || body["status"] != "ok" {
+        return Err(format!("unhealthy: status {}", answer.status));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Options;
+
+    #[test]
+    fn options_debug_leaves_the_secrets_out() {
+        let options = Options {
+            user_secret: "u-s3cret".into(),
+            organization_secret: "o-s3cret".into(),
+            ..Options::default()
+        };
+        let shown = format!("{options:?}");
+        assert!(
+            !shown.contains("s3cret") && shown.contains("[redacted]"),
+            "{shown}"
+        );
     }
 }

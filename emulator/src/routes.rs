@@ -20,12 +20,14 @@ pub fn hook(app: &App, request: &Request) -> ApiResult {
         "/__emulator/reset" => "POST",
         "/__emulator/requests" => "GET",
         "/__emulator/faults" => "POST, DELETE",
+        "/__emulator/health" => "GET",
         _ => return Err(ApiError::not_found("No such emulator hook")),
     };
     check_method(request, allowed)?;
     match (request.path.as_str(), request.method.as_str()) {
         ("/__emulator/reset", _) => hooks::reset(app),
         ("/__emulator/requests", _) => hooks::requests(app),
+        ("/__emulator/health", _) => hooks::health(),
         (_, "POST") => hooks::arm_fault(app, request),
         _ => hooks::disarm_faults(app),
     }

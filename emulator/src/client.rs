@@ -4,7 +4,7 @@
 //! write. Its error messages name what failed, never a URL's query or a header's value.
 
 use std::io::{self, Read, Write};
-use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::net::{IpAddr, SocketAddr, TcpStream, ToSocketAddrs};
 use std::time::Duration;
 
 /// The most of an answer read; the rest is not needed by either caller.
@@ -68,6 +68,12 @@ impl HttpUrl {
             authority: authority.to_string(),
             target,
         })
+    }
+
+    /// Whether the URL names this machine's loopback: `localhost`, `127.0.0.0/8` or `::1`.
+    pub fn is_loopback(&self) -> bool {
+        self.host.eq_ignore_ascii_case("localhost")
+            || self.host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
     }
 
     /// Path and query.
@@ -150,9 +156,29 @@ fn exchange(
     stream.write_all(head.as_bytes())?;
     stream.write_all(body)?;
     stream.flush()?;
+    // Read until the announced body is in, or the server closes: a server that keeps the
+    // connection open despite `Connection: close` must not stall the caller until the timeout.
     let mut answer = Vec::new();
-    stream.take(MAX_ANSWER).read_to_end(&mut answer)?;
+    let mut piece = [0u8; 8192];
+    while (answer.len() as u64) < MAX_ANSWER && !complete(&answer) {
+        match stream.read(&mut piece)? {
+            0 => break,
+            n => answer.extend_from_slice(&piece[..n]),
+        }
+    }
     Ok(parse_answer(&answer))
+}
+
+/// Whether `answer` holds a whole head and as much body as its `Content-Length` announces.
+fn complete(answer: &[u8]) -> bool {
+    let Some(end) = answer.windows(4).position(|w| w == b"\r\n\r\n") else {
+        return false;
+    };
+    let head = String::from_utf8_lossy(&answer[..end]).to_ascii_lowercase();
+    head.lines()
+        .find_map(|line| line.strip_prefix("content-length:"))
+        .and_then(|length| length.trim().parse::<usize>().ok())
+        .is_some_and(|length| answer.len() >= end + 4 + length)
 }
 
 /// The status and body of a whole answer read up to the closing of the connection.
@@ -180,10 +206,31 @@ mod tests {
         let url = HttpUrl::parse("http://127.0.0.1:8080/hook?a=1#frag").expect("valid");
         assert_eq!((url.host.as_str(), url.port), ("127.0.0.1", 8080));
         assert_eq!(url.target(), "/hook?a=1");
+        assert!(url.is_loopback());
         let v6 = HttpUrl::parse("HTTP://[::1]:9/").expect("valid");
-        assert_eq!((v6.host.as_str(), v6.port), ("::1", 9));
-        let bare = HttpUrl::parse("http://localhost?x").expect("valid");
-        assert_eq!((bare.port, bare.target()), (80, "/?x"));
+        assert_eq!(
+            (v6.host.as_str(), v6.port, v6.is_loopback()),
+            ("::1", 9, true)
+        );
+        let bare = HttpUrl::parse("http://LocalHost?x").expect("valid");
+        assert_eq!(
+            (bare.port, bare.target(), bare.is_loopback()),
+            (80, "/?x", true)
+        );
+        for remote in [
+            "http://example.com/",
+            "http://10.0.0.1/",
+            "http://[::2]/",
+            "http://localhost.example/",
+        ] {
+            assert!(
+                !HttpUrl::parse(remote).expect("valid").is_loopback(),
+                "{remote}"
+            );
+        }
+        assert!(HttpUrl::parse("http://127.1.2.3/")
+            .expect("valid")
+            .is_loopback());
         for bad in [
             "https://127.0.0.1/",
             "ftp://x/",

@@ -39,6 +39,14 @@ usage: {NAME} [options]
                               (env OC_EMULATOR_KEEP_ALIVE_MS, default 60000)
   --code-ttl-ms N             how long OAuth codes stay redeemable
                               (env OC_EMULATOR_CODE_TTL_MS, default 600000)
+  --consent-page              the provider's /oauth/authorize shows a consent page (Allow, Deny)
+                              instead of approving at once
+                              (env OC_EMULATOR_CONSENT_PAGE=true|false, default false)
+  --webhook-retry-scale F     multiply the wait before each retry of a failed event delivery
+                              (4^x s before the x-th of 9) by F, e.g. 0.001 in tests
+                              (env OC_EMULATOR_WEBHOOK_RETRY_SCALE, default 1)
+  --allow-remote-webhooks     deliver events to callback URLs that are not loopback ones
+                              (env OC_EMULATOR_ALLOW_REMOTE_WEBHOOKS=true|false, default false)
   --health-check URL          ask the emulator at URL (its root, e.g. http://127.0.0.1:8080,
                               or a full URL) whether it is healthy, then exit 0 (healthy) or 1
   --version                   print the version
@@ -48,7 +56,7 @@ On start it prints `listening on http://127.0.0.1:PORT/elements/api-v2` to stdou
 `METHOD /path STATUS` to stderr for every request. SIGTERM or SIGINT stop it: no new
 connections, requests in progress finish within 2 s, exit status 0.
 The provider's authorize page is at /oauth/authorize; test hooks are under /__emulator/
-(reset, requests, faults, health).
+(reset, requests, faults, events, deliveries, health).
 "
     )
 }
@@ -61,20 +69,36 @@ enum Action {
     HealthCheck(String),
 }
 
-/// The settings: (flag, environment variable).
-const SETTINGS: [(&str, &str); 6] = [
-    ("--listen", "OC_EMULATOR_LISTEN"),
-    ("--user-secret", "OC_EMULATOR_USER_SECRET"),
-    ("--organization-secret", "OC_EMULATOR_ORGANIZATION_SECRET"),
-    ("--seed", "OC_EMULATOR_SEED"),
-    ("--keep-alive-ms", "OC_EMULATOR_KEEP_ALIVE_MS"),
-    ("--code-ttl-ms", "OC_EMULATOR_CODE_TTL_MS"),
+/// The settings: (flag, environment variable, whether the flag is a switch that takes no
+/// value; its variable takes true or false).
+const SETTINGS: [(&str, &str, bool); 9] = [
+    ("--listen", "OC_EMULATOR_LISTEN", false),
+    ("--user-secret", "OC_EMULATOR_USER_SECRET", false),
+    (
+        "--organization-secret",
+        "OC_EMULATOR_ORGANIZATION_SECRET",
+        false,
+    ),
+    ("--seed", "OC_EMULATOR_SEED", false),
+    ("--keep-alive-ms", "OC_EMULATOR_KEEP_ALIVE_MS", false),
+    ("--code-ttl-ms", "OC_EMULATOR_CODE_TTL_MS", false),
+    ("--consent-page", "OC_EMULATOR_CONSENT_PAGE", true),
+    (
+        "--webhook-retry-scale",
+        "OC_EMULATOR_WEBHOOK_RETRY_SCALE",
+        false,
+    ),
+    (
+        "--allow-remote-webhooks",
+        "OC_EMULATOR_ALLOW_REMOTE_WEBHOOKS",
+        true,
+    ),
 ];
 
 /// What to do. Messages never repeat a value, which might be a secret.
 fn parse(args: &[String], env: impl Fn(&str) -> Option<String>) -> Result<Action, String> {
     let mut values: Vec<(&str, String)> = Vec::new();
-    for (flag, variable) in SETTINGS {
+    for (flag, variable, _) in SETTINGS {
         if let Some(value) = env(variable).filter(|v| !v.is_empty()) {
             values.push((flag, value));
         }
@@ -96,16 +120,21 @@ fn parse(args: &[String], env: impl Fn(&str) -> Option<String>) -> Result<Action
                 .map(Action::HealthCheck)
                 .ok_or_else(|| format!("{flag} needs a value"));
         }
-        let Some((flag, _)) = SETTINGS.iter().find(|(f, _)| *f == flag) else {
+        let Some(&(flag, _, switch)) = SETTINGS.iter().find(|(f, _, _)| *f == flag) else {
             return Err(if arg.starts_with('-') {
                 format!("unknown option {flag}")
             } else {
                 "unexpected argument (options start with --)".to_string()
             });
         };
-        let value = inline
-            .or_else(|| args.next().cloned())
-            .ok_or_else(|| format!("{flag} needs a value"))?;
+        let value = match (inline, switch) {
+            (Some(value), _) => value,
+            (None, true) => "true".into(),
+            (None, false) => args
+                .next()
+                .cloned()
+                .ok_or_else(|| format!("{flag} needs a value"))?,
+        };
         values.push((flag, value));
     }
     let mut options = Options {
@@ -119,13 +148,28 @@ fn parse(args: &[String], env: impl Fn(&str) -> Option<String>) -> Result<Action
                 .parse::<u64>()
                 .map_err(|_| format!("{flag} takes a whole number"))
         };
+        let switch = || match value.to_ascii_lowercase().as_str() {
+            "1" | "true" | "yes" | "on" => Ok(true),
+            "0" | "false" | "no" | "off" => Ok(false),
+            _ => Err(format!("{flag} takes true or false")),
+        };
+        let scale = || {
+            value
+                .parse::<f64>()
+                .ok()
+                .filter(|s| s.is_finite() && *s >= 0.0)
+                .ok_or_else(|| format!("{flag} takes a number of at least 0"))
+        };
         match flag {
             "--listen" => options.listen = value.clone(),
             "--user-secret" => options.user_secret = value.clone(),
             "--organization-secret" => options.organization_secret = value.clone(),
             "--seed" => options.seed = Some(number()?),
             "--keep-alive-ms" => options.keep_alive = Duration::from_millis(number()?),
-            _ => options.code_ttl = Duration::from_millis(number()?),
+            "--code-ttl-ms" => options.code_ttl = Duration::from_millis(number()?),
+            "--consent-page" => options.consent_page = switch()?,
+            "--webhook-retry-scale" => options.webhook_retry_scale = scale()?,
+            _ => options.allow_remote_webhooks = switch()?,
         }
     }
     if options.user_secret.is_empty() || options.organization_secret.is_empty() {
@@ -234,6 +278,28 @@ mod tests {
         assert_eq!(options.user_secret, "from-env");
         assert_eq!(options.keep_alive.as_millis(), 250);
         assert!(options.log);
+        assert!(!options.consent_page && !options.allow_remote_webhooks);
+        assert_eq!(options.webhook_retry_scale, 1.0);
+        let env = |name: &str| match name {
+            "OC_EMULATOR_CONSENT_PAGE" => Some("TRUE".to_string()),
+            "OC_EMULATOR_ALLOW_REMOTE_WEBHOOKS" => Some("yes".to_string()),
+            "OC_EMULATOR_WEBHOOK_RETRY_SCALE" => Some("0.5".to_string()),
+            _ => None,
+        };
+        let given = args(&[
+            "--webhook-retry-scale",
+            "0.001",
+            "--allow-remote-webhooks=false",
+        ]);
+        let Ok(Action::Serve(options)) = parse(&given, env) else {
+            panic!("valid arguments");
+        };
+        assert!(options.consent_page && !options.allow_remote_webhooks);
+        assert_eq!(options.webhook_retry_scale, 0.001);
+        let Ok(Action::Serve(options)) = parse(&args(&["--consent-page"]), |_: &str| None) else {
+            panic!("valid arguments");
+        };
+        assert!(options.consent_page);
     }
 
     #[test]
@@ -246,6 +312,9 @@ mod tests {
             &["s3cr3t"],
             &["--listen", "nowhere"],
             &["--health-check"],
+            &["--consent-page=maybe"],
+            &["--webhook-retry-scale", "-1"],
+            &["--webhook-retry-scale", "NaN"],
         ] {
             let Err(message) = parse(&args(bad), none) else {
                 panic!("{bad:?} accepted");

@@ -32,6 +32,11 @@ impl Process {
             "OC_EMULATOR_USER_SECRET",
             "OC_EMULATOR_ORGANIZATION_SECRET",
             "OC_EMULATOR_SEED",
+            "OC_EMULATOR_KEEP_ALIVE_MS",
+            "OC_EMULATOR_CODE_TTL_MS",
+            "OC_EMULATOR_CONSENT_PAGE",
+            "OC_EMULATOR_WEBHOOK_RETRY_SCALE",
+            "OC_EMULATOR_ALLOW_REMOTE_WEBHOOKS",
         ] {
             if !command.get_envs().any(|(name, _)| name == var) {
                 command.env_remove(var);
@@ -120,6 +125,12 @@ fn help_lists_every_option_and_exits_0() {
         "--code-ttl-ms",
         "--health-check",
         "--version",
+        "--consent-page",
+        "--webhook-retry-scale",
+        "--allow-remote-webhooks",
+        "OC_EMULATOR_CONSENT_PAGE",
+        "OC_EMULATOR_WEBHOOK_RETRY_SCALE",
+        "OC_EMULATOR_ALLOW_REMOTE_WEBHOOKS",
         "SIGTERM",
         "OC_EMULATOR_LISTEN",
         "OC_EMULATOR_USER_SECRET",
@@ -515,4 +526,17 @@ fn sigterm_stops_it_as_process_1() {
     );
     // unshare exits with the emulator's status.
     assert_stops_cleanly(&mut process, pid, "TERM");
+}
+
+#[test]
+fn the_consent_page_is_switched_on_by_flag_or_environment() {
+    let authorize = |process: &Process| {
+        let root = process.base.trim_end_matches("/elements/api-v2");
+        let url = format!("{root}/oauth/authorize?client_id=c&redirect_uri=http%3A%2F%2Fcb");
+        status(agent().get(url).call())
+    };
+    assert_eq!(authorize(&Process::spawn(&["--consent-page"], &[])), 200);
+    let from_env = Process::spawn(&[], &[("OC_EMULATOR_CONSENT_PAGE", "true")]);
+    assert_eq!(authorize(&from_env), 200);
+    assert_eq!(authorize(&Process::spawn(&[], &[])), 302);
 }

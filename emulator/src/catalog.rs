@@ -119,10 +119,18 @@ pub(crate) fn resource_of(hub: &str) -> Option<&'static str> {
     }
 }
 
+/// The sample items of a hub's resource (none for a hub without one).
+pub(crate) fn samples(hub: &str) -> Vec<Value> {
+    if resource_of(hub).is_none() {
+        return Vec::new();
+    }
+    (1..=SAMPLE_COUNT).map(|id| sample(hub, id)).collect()
+}
+
 /// Sample item `id` (1-based) of a hub's resource; the same for every instance and run. Some
 /// members are null in some items (an order not yet shipped has no `shippedDate`), as in the
 /// services behind the platform, so that clients meet the platform's null filtering.
-pub(crate) fn sample(hub: &str, id: u64) -> Value {
+fn sample(hub: &str, id: u64) -> Value {
     const NAMES: [&str; 5] = ["Ada", "Grace", "Alan", "Edsger", "Barbara"];
     const SURNAMES: [&str; 5] = ["Lovelace", "Hopper", "Turing", "Dijkstra", "Liskov"];
     const ORDER_STATUSES: [&str; 3] = ["new", "paid", "shipped"];

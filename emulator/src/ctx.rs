@@ -1,9 +1,12 @@
 //! What handlers receive. Platform and provider handlers get a [`Platform`]: the locked state,
-//! a check of the secrets and the root URL, nothing more. The test hooks get the whole
-//! [`App`], which adds the journal and the armed faults.
+//! a check of the secrets, the root URL, the outbox of event notifications and whether the
+//! provider shows a consent page, nothing more. The test hooks get the whole [`App`], which
+//! adds the journal and the armed faults.
 
+use crate::events::{self, Change};
 use crate::faults::Faults;
 use crate::journal::Journal;
+use crate::outbox::Outbox;
 use crate::state::State;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
@@ -14,21 +17,29 @@ pub struct Platform {
     organization_secret: String,
     /// `http://127.0.0.1:PORT`, for the URLs the emulator hands out.
     root_url: String,
+    outbox: Outbox,
+    consent_page: bool,
+}
+
+/// What a [`Platform`] is made of besides its state.
+pub struct Parts {
+    pub user_secret: String,
+    pub organization_secret: String,
+    pub root_url: String,
+    pub outbox: Outbox,
+    pub consent_page: bool,
 }
 
 impl Platform {
-    /// A platform with this state, accepting these secrets, reached at `root_url`.
-    pub fn new(
-        state: State,
-        user_secret: String,
-        organization_secret: String,
-        root_url: String,
-    ) -> Platform {
+    /// A platform with this state.
+    pub fn new(state: State, parts: Parts) -> Platform {
         Platform {
             state: Mutex::new(state),
-            user_secret,
-            organization_secret,
-            root_url,
+            user_secret: parts.user_secret,
+            organization_secret: parts.organization_secret,
+            root_url: parts.root_url,
+            outbox: parts.outbox,
+            consent_page: parts.consent_page,
         }
     }
 
@@ -48,6 +59,26 @@ impl Platform {
     /// `http://127.0.0.1:PORT`.
     pub fn root_url(&self) -> &str {
         &self.root_url
+    }
+
+    /// Where event notifications go to be delivered.
+    pub fn outbox(&self) -> &Outbox {
+        &self.outbox
+    }
+
+    /// Queues the notification instance `instance_id` sends for `change`, when its events are
+    /// on; answers the event id. `state` is the state this platform's lock gave.
+    pub fn notify(&self, state: &mut State, instance_id: u64, change: Change) -> Option<String> {
+        let instance = state.instances.iter().find(|i| i.id == instance_id)?;
+        let notification = events::notification(instance, &mut state.rng, change)?;
+        let event_id = notification.event_id.clone();
+        self.outbox.send(notification);
+        Some(event_id)
+    }
+
+    /// Whether the provider's authorize page asks the user before deciding.
+    pub fn consent_page(&self) -> bool {
+        self.consent_page
     }
 }
 

@@ -116,12 +116,7 @@ pub fn render(
         Some(Kind::NonJson) => {
             let html = "<!DOCTYPE html>\n<html><head><title>Maintenance</title></head>\
                         <body><h1>Down for maintenance</h1></body></html>\n";
-            let reply = Reply {
-                body: html.as_bytes().to_vec(),
-                ..Reply::empty()
-            };
-            let reply = reply.with("Content-Type", "text/html; charset=utf-8".into());
-            Outcome::Respond(finish(Ok(reply), request_id))
+            Outcome::Respond(finish(Ok(Reply::html(200, html.into())), request_id))
         }
         Some(Kind::OversizedMb(mib)) => {
             let reply = Reply::empty().with("Content-Type", "application/json".into());

@@ -25,9 +25,33 @@ pub fn strip_markup(text: &str) -> String {
     out
 }
 
+/// `text` safe inside HTML text and quoted attribute values.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
-    use super::strip_markup;
+    use super::{escape, strip_markup};
+
+    #[test]
+    fn escaping_leaves_no_markup() {
+        assert_eq!(
+            escape(r#"<a href="x" onclick='y'>&</a>"#),
+            "&lt;a href=&quot;x&quot; onclick=&#39;y&#39;&gt;&amp;&lt;/a&gt;"
+        );
+    }
 
     #[test]
     fn tags_are_stripped_text_is_kept() {

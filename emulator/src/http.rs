@@ -130,12 +130,36 @@ struct Shared {
     stopping: AtomicBool,
     next_id: AtomicU64,
     /// Open connections, so that shutdown can close them instead of leaving threads behind.
-    open: Mutex<Vec<(u64, TcpStream)>>,
+    open: Mutex<Vec<Connection>>,
+}
+
+/// An open connection, as shutdown sees it.
+struct Connection {
+    id: u64,
+    stream: TcpStream,
+    /// Between the first byte of a request and the end of its answer: a graceful shutdown
+    /// lets it finish.
+    busy: bool,
 }
 
 impl Shared {
-    fn open(&self) -> std::sync::MutexGuard<'_, Vec<(u64, TcpStream)>> {
+    fn open(&self) -> std::sync::MutexGuard<'_, Vec<Connection>> {
         self.open.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Marks connection `id` busy (a request has begun) or idle; a request may only begin
+    /// while the server is not stopping, which answers whether it may.
+    fn set_busy(&self, id: u64, busy: bool) -> bool {
+        let mut open = self.open();
+        // Checked under the lock that shutdown takes after setting `stopping`, so a request
+        // either began before shutdown looked, and is waited for, or does not begin at all.
+        if busy && self.stopping.load(Ordering::SeqCst) {
+            return false;
+        }
+        if let Some(connection) = open.iter_mut().find(|c| c.id == id) {
+            connection.busy = busy;
+        }
+        true
     }
 }
 
@@ -170,8 +194,10 @@ impl Server {
         self.addr
     }
 
-    /// Stops accepting, closes open connections and joins the accept thread. Idempotent.
-    pub fn shutdown(&mut self) {
+    /// Stops accepting (the listening socket is closed, so new connections are refused), lets
+    /// requests in progress finish for up to `grace`, then closes every connection. Idle
+    /// kept-alive connections are closed at once. Idempotent.
+    pub fn shutdown(&mut self, grace: Duration) {
         let Some(accept) = self.accept.take() else {
             return;
         };
@@ -180,8 +206,21 @@ impl Server {
         if TcpStream::connect_timeout(&connectable(self.addr), Duration::from_secs(2)).is_ok() {
             let _ = accept.join();
         }
-        for (_, stream) in self.shared.open().drain(..) {
-            let _ = stream.shutdown(Shutdown::Both);
+        let deadline = Instant::now() + grace;
+        loop {
+            let mut open = self.shared.open();
+            for connection in open.iter().filter(|c| !c.busy) {
+                let _ = connection.stream.shutdown(Shutdown::Both);
+            }
+            open.retain(|c| c.busy);
+            if open.is_empty() || Instant::now() >= deadline {
+                for connection in open.drain(..) {
+                    let _ = connection.stream.shutdown(Shutdown::Both);
+                }
+                return;
+            }
+            drop(open);
+            std::thread::sleep(Duration::from_millis(5));
         }
     }
 }
@@ -217,18 +256,22 @@ fn accept_loop(listener: &TcpListener, shared: &Arc<Shared>) {
                 continue;
             }
             if let Ok(clone) = stream.try_clone() {
-                open.push((id, clone));
+                open.push(Connection {
+                    id,
+                    stream: clone,
+                    busy: false,
+                });
             }
         }
         let for_thread = Arc::clone(shared);
         let spawned = std::thread::Builder::new()
             .name("emulator-conn".into())
             .spawn(move || {
-                serve_connection(&for_thread, stream);
-                for_thread.open().retain(|(open_id, _)| *open_id != id);
+                serve_connection(&for_thread, id, stream);
+                for_thread.open().retain(|c| c.id != id);
             });
         if spawned.is_err() {
-            shared.open().retain(|(open_id, _)| *open_id != id);
+            shared.open().retain(|c| c.id != id);
         }
     }
 }
@@ -254,7 +297,7 @@ impl From<io::Error> for ReadError {
     }
 }
 
-fn serve_connection(shared: &Shared, stream: TcpStream) {
+fn serve_connection(shared: &Shared, id: u64, stream: TcpStream) {
     let Ok(mut writer) = stream.try_clone() else {
         return;
     };
@@ -270,62 +313,87 @@ fn serve_connection(shared: &Shared, stream: TcpStream) {
             Ok([]) | Err(_) => return,
             Ok(_) => {}
         }
-        if shared.stopping.load(Ordering::SeqCst) {
+        if !shared.set_busy(id, true) {
             return;
         }
-        let _ = reader.get_ref().set_read_timeout(Some(IO_TIMEOUT));
-        let (request, http10) = match read_request(&mut reader, &mut writer) {
-            Ok(parsed) => parsed,
-            Err(ReadError::Gone) => return,
-            Err(ReadError::Refuse(status, message)) => {
-                let response = shared.service.reject(status, message);
-                let _ = write_response(&mut writer, &response, false, false, None);
-                log(shared, "-", "-", &status.to_string());
+        let served = serve_request(shared, &mut reader, &mut writer);
+        shared.set_busy(id, false);
+        match served {
+            Next::Request => {}
+            Next::Close => {
                 close_gracefully(&mut reader);
                 return;
             }
-        };
-        let keep_alive = wants_keep_alive(&request, http10);
-        let outcome = catch_unwind(AssertUnwindSafe(|| shared.service.handle(&request)))
-            .unwrap_or_else(|_| {
-                Outcome::Respond(shared.service.reject(500, "Internal emulator error"))
-            });
-        let head_only = request.method == "HEAD";
-        let (response, pause) = match outcome {
-            Outcome::Respond(response) => (response, None),
-            Outcome::SlowBody(response, pause) => (response, Some(pause)),
-            Outcome::Truncate(response) => {
-                let _ = write_truncated(&mut writer, &response);
-                log(
-                    shared,
-                    &request.method,
-                    &request.path,
-                    &response.status.to_string(),
-                );
-                close_gracefully(&mut reader);
-                return;
-            }
-            Outcome::Drop => {
-                log(shared, &request.method, &request.path, "dropped");
-                let _ = writer.shutdown(Shutdown::Both);
-                return;
-            }
-        };
-        let keep = keep_alive && !shared.stopping.load(Ordering::SeqCst);
-        let written = write_response(&mut writer, &response, keep, head_only, pause);
-        log(
-            shared,
-            &request.method,
-            &request.path,
-            &response.status.to_string(),
-        );
-        if written.is_err() {
-            return;
+            Next::Gone => return,
         }
-        if !keep {
-            close_gracefully(&mut reader);
-            return;
+    }
+}
+
+/// What a connection does after a request.
+enum Next {
+    /// Wait for the next request.
+    Request,
+    /// Close after reading what the client still sends.
+    Close,
+    /// Nothing more can be done: return at once.
+    Gone,
+}
+
+/// Reads one request and answers it.
+fn serve_request(
+    shared: &Shared,
+    reader: &mut BufReader<TcpStream>,
+    writer: &mut TcpStream,
+) -> Next {
+    let _ = reader.get_ref().set_read_timeout(Some(IO_TIMEOUT));
+    let (request, http10) = match read_request(reader, writer) {
+        Ok(parsed) => parsed,
+        Err(ReadError::Gone) => return Next::Gone,
+        Err(ReadError::Refuse(status, message)) => {
+            let response = shared.service.reject(status, message);
+            let _ = write_response(writer, &response, false, false, None);
+            log(shared, "-", "-", &status.to_string());
+            return Next::Close;
         }
+    };
+    let keep_alive = wants_keep_alive(&request, http10);
+    let outcome = catch_unwind(AssertUnwindSafe(|| shared.service.handle(&request)))
+        .unwrap_or_else(|_| {
+            Outcome::Respond(shared.service.reject(500, "Internal emulator error"))
+        });
+    let (response, pause) = match outcome {
+        Outcome::Respond(response) => (response, None),
+        Outcome::SlowBody(response, pause) => (response, Some(pause)),
+        Outcome::Truncate(response) => {
+            let _ = write_truncated(writer, &response);
+            log(
+                shared,
+                &request.method,
+                &request.path,
+                &response.status.to_string(),
+            );
+            return Next::Close;
+        }
+        Outcome::Drop => {
+            log(shared, &request.method, &request.path, "dropped");
+            let _ = writer.shutdown(Shutdown::Both);
+            return Next::Gone;
+        }
+    };
+    // A stopping server answers, then closes.
+    let keep = keep_alive && !shared.stopping.load(Ordering::SeqCst);
+    let head_only = request.method == "HEAD";
+    let written = write_response(writer, &response, keep, head_only, pause);
+    log(
+        shared,
+        &request.method,
+        &request.path,
+        &response.status.to_string(),
+    );
+    match (written, keep) {
+        (Err(_), _) => Next::Gone,
+        (Ok(()), true) => Next::Request,
+        (Ok(()), false) => Next::Close,
     }
 }
 

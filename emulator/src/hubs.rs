@@ -1,18 +1,20 @@
 //! Calls made through an instance with its Element token: `/ping`, and the sample resource of
-//! the instance's hub, the stand-in for the connected service. As on the platform, the hub
-//! segment of `/hubs/{hub}/{resource}` is not checked (`/hubs/crm/contacts`,
+//! the instance's hub, the stand-in for the connected service. Each instance reads and writes
+//! its own copy of the sample data, and its writes raise events (see `events`). As on the
+//! platform, the hub segment of `/hubs/{hub}/{resource}` is not checked (`/hubs/crm/contacts`,
 //! `/hubs/other/contacts` and `/contacts` reach the same resource), and null members are left
 //! out of answers unless the instance's `filter.response.nulls` is `false`.
 
 use crate::body::json_object;
-use crate::catalog::{self, SAMPLE_COUNT};
+use crate::catalog;
 use crate::ctx::Platform;
+use crate::events::{Change, EventType};
 use crate::http::Request;
 use crate::paging;
 use crate::properties;
 use crate::query;
 use crate::reply::{ApiError, ApiResult, Reply};
-use crate::state::Instance;
+use crate::state::{item_id, Instance, State};
 use crate::target::{found, through_instance};
 use serde_json::{json, Value};
 
@@ -37,58 +39,89 @@ pub fn ping(platform: &Platform, request: &Request) -> ApiResult {
 pub fn collection(platform: &Platform, request: &Request, resource: &str) -> ApiResult {
     through_instance(platform, request, |state, id| {
         let instance = found(state, id)?;
-        let hub = check_resource(instance, resource)?;
+        check_resource(instance, resource)?;
         if request.method == "GET" {
-            let mut items: Vec<Value> = (1..=SAMPLE_COUNT)
-                .map(|id| catalog::sample(hub, id))
-                .collect();
-            items.extend(instance.created_items.iter().cloned());
-            let items = items.into_iter().map(|i| shown(instance, i)).collect();
+            let items = instance.items.iter().map(|i| shown(instance, i)).collect();
             return paging::page(items, &query::parse(&request.query));
         }
         let mut item = json_object(request)?;
-        let id = SAMPLE_COUNT + 1 + instance.created_items.len() as u64;
-        item.insert("id".into(), Value::from(id));
+        let item_id = instance.next_item_id;
+        instance.next_item_id += 1;
+        item.insert("id".into(), Value::from(item_id));
         let item = Value::Object(item);
-        instance.created_items.push(item.clone());
-        Ok(Reply::json(200, &shown(instance, item)))
+        instance.items.push(item.clone());
+        let reply = Reply::json(200, &shown(instance, &item));
+        notify(platform, state, id, resource, EventType::Created, item);
+        Ok(reply)
     })
 }
 
-/// `GET` one item of the resource.
-pub fn item(platform: &Platform, request: &Request, resource: &str, id: &str) -> ApiResult {
-    through_instance(platform, request, |state, instance_id| {
-        let instance = found(state, instance_id)?;
-        let hub = check_resource(instance, resource)?;
-        let not_found = || ApiError::not_found(format!("No {resource} item with id '{id}'"));
-        let id: u64 = id.parse().map_err(|_| not_found())?;
-        let item = if (1..=SAMPLE_COUNT).contains(&id) {
-            catalog::sample(hub, id)
-        } else {
-            let created = instance.created_items.iter().find(|i| i["id"] == id);
-            created.cloned().ok_or_else(not_found)?
+/// `GET`, `PATCH` (sets the members given, but not `id`) and `DELETE` one item.
+pub fn item(platform: &Platform, request: &Request, resource: &str, item_id: &str) -> ApiResult {
+    through_instance(platform, request, |state, id| {
+        let instance = found(state, id)?;
+        check_resource(instance, resource)?;
+        let not_found = || ApiError::not_found(format!("No {resource} item with id '{item_id}'"));
+        let index = instance.item_index(item_id).ok_or_else(not_found)?;
+        let (reply, change) = match request.method.as_str() {
+            "GET" => return Ok(Reply::json(200, &shown(instance, &instance.items[index]))),
+            "PATCH" => {
+                let changes = json_object(request)?;
+                let item = &mut instance.items[index];
+                for (name, value) in changes.into_iter().filter(|(name, _)| name != "id") {
+                    item[name] = value;
+                }
+                let item = item.clone();
+                (
+                    Reply::json(200, &shown(instance, &item)),
+                    (EventType::Updated, item),
+                )
+            }
+            _ => {
+                let item = instance.items.remove(index);
+                (Reply::empty(), (EventType::Deleted, item))
+            }
         };
-        Ok(Reply::json(200, &shown(instance, item)))
+        notify(platform, state, id, resource, change.0, change.1);
+        Ok(reply)
     })
 }
 
-/// The instance's hub, when `resource` is that hub's sample resource (404 otherwise).
-fn check_resource(instance: &Instance, resource: &str) -> Result<&'static str, ApiError> {
+/// Queues the event a write through the instance causes, when its events are on.
+fn notify(
+    platform: &Platform,
+    state: &mut State,
+    id: u64,
+    resource: &str,
+    event_type: EventType,
+    item: Value,
+) {
+    let change = Change {
+        object_type: resource.to_string(),
+        object_id: item_id(&item).unwrap_or_default(),
+        event_type,
+        raw: item,
+    };
+    platform.notify(state, id, change);
+}
+
+/// 404 unless `resource` is the sample resource of the instance's hub.
+fn check_resource(instance: &Instance, resource: &str) -> Result<(), ApiError> {
     let hub = instance.element.hub;
     if catalog::resource_of(hub) != Some(resource) {
         return Err(ApiError::not_found(format!(
             "No resource '{resource}' in this instance's hub '{hub}'"
         )));
     }
-    Ok(hub)
+    Ok(())
 }
 
 /// An item as the instance answers it: without null members unless it keeps them.
-fn shown(instance: &Instance, item: Value) -> Value {
+fn shown(instance: &Instance, item: &Value) -> Value {
     if properties::flag(&instance.configuration, "filter.response.nulls") {
-        without_nulls(item)
+        without_nulls(item.clone())
     } else {
-        item
+        item.clone()
     }
 }
 

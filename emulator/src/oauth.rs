@@ -1,12 +1,14 @@
 //! The OAuth side of the flow: the platform's `/elements/{keyOrId}/oauth/url`, which builds the
-//! provider's authorize URL, and the emulated provider's authorize page at the server root,
-//! which instead of a login form decides at once (approving unless the URL carries
-//! `decision=deny`) and redirects back.
+//! provider's authorize URL, and the emulated provider's authorize page at the server root.
+//! Without a login, the page decides at once (approving unless the URL carries
+//! `decision=deny`) and redirects back; with the consent page on, a URL without a `decision`
+//! gets an HTML page whose Allow and Deny buttons send the same URL with one.
 
 use crate::auth::authenticate;
 use crate::body::{self, json_object};
 use crate::ctx::Platform;
 use crate::elements;
+use crate::html::escape;
 use crate::http::Request;
 use crate::query;
 use crate::reply::{ApiError, ApiResult, Reply};
@@ -69,6 +71,8 @@ pub fn authorize(platform: &Platform, request: &Request) -> ApiResult {
     if param("response_type").is_some_and(|t| t != "code") {
         answer.push(("error", "unsupported_response_type"));
         answer.push(("error_description", "Only response_type=code is supported"));
+    } else if param("decision").is_none() && platform.consent_page() {
+        return Ok(consent_page(&params));
     } else if param("decision") == Some("deny") {
         answer.push(("error", "access_denied"));
         answer.push(("error_description", "The user denied access"));
@@ -84,4 +88,59 @@ pub fn authorize(platform: &Platform, request: &Request) -> ApiResult {
     let mut reply = Reply::empty().with("Location", location);
     reply.status = 302;
     Ok(reply)
+}
+
+/// The consent page: who asks for what, and two forms that send the same parameters back with
+/// `decision=approve` or `decision=deny`. Everything taken from the URL is escaped.
+fn consent_page(params: &[(String, String)]) -> Reply {
+    let value = |name| escape(body::given(params, name).unwrap_or_default());
+    let hidden: String = params
+        .iter()
+        .filter(|(name, _)| name != "decision")
+        .map(|(name, value)| {
+            format!(
+                "\n      <input type=\"hidden\" name=\"{}\" value=\"{}\">",
+                escape(name),
+                escape(value)
+            )
+        })
+        .collect();
+    let form = |decision: &str, label: &str| {
+        format!(
+            "<form method=\"get\" action=\"{AUTHORIZE_PATH}\">{hidden}
+      <input type=\"hidden\" name=\"decision\" value=\"{decision}\">
+      <button type=\"submit\" id=\"{decision}\">{label}</button>
+    </form>"
+        )
+    };
+    let page = format!(
+        "<!DOCTYPE html>
+<html lang=\"en\">
+<head>
+  <meta charset=\"utf-8\">
+  <title>Authorize access</title>
+</head>
+<body>
+  <main>
+    <h1>Authorize access</h1>
+    <p>The application <strong id=\"client-id\">{client_id}</strong> asks for access to your
+      account with the scope <strong id=\"scope\">{scope}</strong>.</p>
+    {allow}
+    {deny}
+  </main>
+</body>
+</html>
+",
+        client_id = value("client_id"),
+        scope = value("scope"),
+        allow = form("approve", "Allow"),
+        deny = form("deny", "Deny"),
+    );
+    Reply::html(200, page)
+        .with("Cache-Control", "no-store".into())
+        // The page runs nothing and may only send its forms back here.
+        .with(
+            "Content-Security-Policy",
+            "default-src 'none'; form-action 'self'".into(),
+        )
 }

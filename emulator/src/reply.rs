@@ -23,6 +23,15 @@ impl Reply {
         }
     }
 
+    /// An HTML page.
+    pub fn html(status: u16, page: String) -> Reply {
+        Reply {
+            status,
+            headers: vec![("Content-Type".into(), "text/html; charset=utf-8".into())],
+            body: page.into_bytes(),
+        }
+    }
+
     /// A 200 with no body at all (the platform's answer to DELETE).
     pub fn empty() -> Reply {
         Reply {

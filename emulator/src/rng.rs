@@ -67,6 +67,20 @@ impl Rng {
             .collect()
     }
 
+    /// An id shaped like a random (version 4) UUID, as event ids are.
+    pub fn uuid(&mut self) -> String {
+        let high = (self.next_u64() & !0xf000) | 0x4000;
+        let low = (self.next_u64() & (u64::MAX >> 2)) | (1 << 63);
+        format!(
+            "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
+            high >> 32,
+            (high >> 16) & 0xffff,
+            high & 0xffff,
+            low >> 48,
+            low & 0xffff_ffff_ffff
+        )
+    }
+
     /// A platform request id: 24 lower-case hex digits.
     pub fn request_id(&mut self) -> String {
         let high = self.next_u64();
@@ -85,6 +99,16 @@ mod tests {
         assert_eq!(a.request_id(), b.request_id());
         assert_eq!(a.alphanumeric(40), b.alphanumeric(40));
         assert_ne!(Rng::seeded(8).next_u64(), Rng::seeded(7).next_u64());
+    }
+
+    #[test]
+    fn uuids_have_the_version_4_shape() {
+        let id = Rng::seeded(3).uuid();
+        let parts: Vec<&str> = id.split('-').collect();
+        let lengths: Vec<usize> = parts.iter().map(|p| p.len()).collect();
+        assert_eq!(lengths, [8, 4, 4, 4, 12], "{id}");
+        assert!(parts[2].starts_with('4'), "{id}");
+        assert!(matches!(&parts[3][..1], "8" | "9" | "a" | "b"), "{id}");
     }
 
     #[test]

@@ -20,12 +20,18 @@ pub fn hook(app: &App, request: &Request) -> ApiResult {
         "/__emulator/reset" => "POST",
         "/__emulator/requests" => "GET",
         "/__emulator/faults" => "POST, DELETE",
+        "/__emulator/health" => "GET",
+        "/__emulator/events" => "POST",
+        "/__emulator/deliveries" => "GET",
         _ => return Err(ApiError::not_found("No such emulator hook")),
     };
     check_method(request, allowed)?;
     match (request.path.as_str(), request.method.as_str()) {
         ("/__emulator/reset", _) => hooks::reset(app),
         ("/__emulator/requests", _) => hooks::requests(app),
+        ("/__emulator/health", _) => hooks::health(),
+        ("/__emulator/events", _) => hooks::raise_event(app, request),
+        ("/__emulator/deliveries", _) => hooks::deliveries(app),
         (_, "POST") => hooks::arm_fault(app, request),
         _ => hooks::disarm_faults(app),
     }
@@ -55,7 +61,8 @@ impl Route<'_> {
             Route::Instances => "GET, POST, PUT, PATCH, DELETE",
             Route::Instance(_) => "GET, PUT, PATCH, DELETE",
             Route::ConfigurationEntry(..) => "GET, PATCH",
-            Route::Element(_) | Route::Configuration(_) | Route::Ping | Route::HubItem(..) => "GET",
+            Route::HubItem(..) => "GET, PATCH, DELETE",
+            Route::Element(_) | Route::Configuration(_) | Route::Ping => "GET",
             Route::Enabled(_) => "PUT, DELETE",
         }
     }

@@ -24,6 +24,11 @@ impl Service {
             hook_ids: AtomicU64::new(0),
         }
     }
+
+    /// Stops what runs besides the server: event deliveries.
+    pub fn stop(&self) {
+        self.app.platform.outbox().stop();
+    }
 }
 
 impl http::Service for Service {

@@ -2,12 +2,13 @@
 //! the instances the platform holds. One mutex guards it all (see `ctx::Platform`), so every
 //! request sees and leaves a consistent whole.
 
-use crate::catalog::Element;
+use crate::catalog::{self, Element};
+use crate::date;
 use crate::properties;
 use crate::rng::Rng;
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime};
 
 /// The first configuration entry id; ids then count up, so a seeded run sees the same ones.
 const FIRST_CONFIG_ID: u64 = 1001;
@@ -34,11 +35,20 @@ pub struct Instance {
     config_ids: Vec<(String, u64)>,
     pub disabled: bool,
     created_date: String,
-    /// Items created through the hub resource, after the sample ones.
-    pub created_items: Vec<Value>,
+    /// The instance's own copy of its hub's sample resource, changed by writes through it.
+    pub items: Vec<Value>,
+    /// The id the next created item gets.
+    pub next_item_id: u64,
 }
 
 impl Instance {
+    /// Where the item with this id (as text) is in the instance's copy of its resource.
+    pub fn item_index(&self, id: &str) -> Option<usize> {
+        self.items
+            .iter()
+            .position(|item| item_id(item).as_deref() == Some(id))
+    }
+
     /// The instance document the platform answers, secrets masked.
     pub fn document(&self) -> Value {
         json!({
@@ -61,6 +71,15 @@ impl Instance {
             "createdDate": self.created_date,
             "user": {"id": 1001, "emailAddress": "emulator@example.invalid", "firstName": "Emulator", "lastName": "User"},
         })
+    }
+}
+
+/// An item's id as text, as paths and events carry it.
+pub fn item_id(item: &Value) -> Option<String> {
+    match &item["id"] {
+        Value::Number(id) => Some(id.to_string()),
+        Value::String(id) => Some(id.clone()),
+        _ => None,
     }
 }
 
@@ -183,8 +202,9 @@ impl State {
             configuration,
             config_ids: Vec::new(),
             disabled: false,
-            created_date: iso8601(SystemTime::now()),
-            created_items: Vec::new(),
+            created_date: date::rfc3339(SystemTime::now()),
+            items: catalog::samples(element.hub),
+            next_item_id: catalog::SAMPLE_COUNT + 1,
         });
         let last = self.instances.len() - 1;
         &self.instances[last]
@@ -227,40 +247,5 @@ impl State {
     /// The instance holding this token.
     pub fn by_token(&mut self, token: &str) -> Option<&mut Instance> {
         self.instances.iter_mut().find(|i| i.token == token)
-    }
-}
-
-/// `2024-05-01T12:34:56Z`, without pulling in a date crate.
-fn iso8601(time: SystemTime) -> String {
-    let secs = time.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    let (days, rest) = (secs / 86_400, secs % 86_400);
-    // Civil-from-days, after Howard Hinnant's algorithm.
-    let z = days as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        rest / 3600,
-        rest / 60 % 60,
-        rest % 60
-    )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::iso8601;
-    use std::time::{Duration, UNIX_EPOCH};
-
-    #[test]
-    fn dates_are_iso8601() {
-        let t = UNIX_EPOCH + Duration::from_secs(1_709_210_096);
-        assert_eq!(iso8601(t), "2024-02-29T12:34:56Z");
-        assert_eq!(iso8601(UNIX_EPOCH), "1970-01-01T00:00:00Z");
     }
 }

@@ -89,9 +89,18 @@ fn summary(answer: &common::Answer) -> (u16, String, Option<String>) {
     let mut body = answer
         .header("Location")
         .map_or(answer.body.clone(), str::to_string);
-    if let Ok(Value::Object(mut doc)) = serde_json::from_str::<Value>(&body) {
-        doc.remove("createdDate");
-        body = Value::Object(doc).to_string();
+    if let Ok(mut doc) = serde_json::from_str::<Value>(&body) {
+        // A list holds documents too: a second ticking between two runs must not show.
+        let docs = match &mut doc {
+            Value::Array(docs) => docs.iter_mut().collect(),
+            one => vec![one],
+        };
+        for doc in docs {
+            if let Value::Object(members) = doc {
+                members.remove("createdDate");
+            }
+        }
+        body = doc.to_string();
     }
     (answer.status, body, id)
 }

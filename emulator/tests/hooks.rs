@@ -412,3 +412,22 @@ fn a_client_may_hang_up_during_a_body_delay() {
     assert_eq!((answer.status, answer.json()), (200, json!([])));
     assert_eq!(env.api("GET", "/instances", Some(AUTH), None).status, 200);
 }
+
+#[test]
+fn health_answers_ok_with_the_version_and_is_not_journalled() {
+    let env = start();
+    let health = env.hook("GET", "health", None);
+    assert_eq!(
+        (health.status, health.json()),
+        (
+            200,
+            json!({"status": "ok", "version": openconnectors_emulator::VERSION})
+        )
+    );
+    env.hook("POST", "health", Some(&json!({})))
+        .error_message(405);
+    // Faults do not reach the hooks either.
+    env.fault(json!({"status": 503}));
+    assert_eq!(env.hook("GET", "health", None).status, 200);
+    assert_eq!(env.hook("GET", "requests", None).json(), json!([]));
+}

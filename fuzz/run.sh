@@ -17,7 +17,7 @@ FUZZ_DIR=$(pwd)
 SECONDS_PER_TARGET=${1:-60}
 shift || true
 ALL_TARGETS=(config oauth_url_request new_instance instance_id list_instances update_instance
-             api_request parse_callback await_callback_request decode_answers ffi)
+             api_request parse_callback await_callback_request decode_answers verify_webhook ffi)
 if [ $# -gt 0 ]; then TARGETS=("$@"); else TARGETS=("${ALL_TARGETS[@]}"); fi
 SLOW_MS=${SLOW_MS:-100}
 CARGO_FUZZ_VERSION=0.13.2

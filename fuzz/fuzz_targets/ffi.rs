@@ -1,12 +1,14 @@
 //! The C entry points, with the input as a NUL-terminated byte string (so invalid UTF-8 and
-//! an early NUL are exercised too): `oc_client_new`, `oc_parse_callback`, and each client
-//! operation on a client whose base URL is the loopback discard port (a request that passes
-//! validation is refused at once). Every returned string is checked and freed.
+//! an early NUL are exercised too): `oc_client_new`, `oc_parse_callback`,
+//! `oc_verify_webhook`, each client operation on a client whose base URL is the loopback
+//! discard port (a request that passes validation is refused at once), and `oc_call` with an
+//! operation name taken from the input's first line (known names and anything else). Every
+//! returned string is checked and freed.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use openconnectors::ffi::*;
 use openconnectors::oc_status;
-use openconnectors_fuzz::{check_error_document_of, DOCUMENTED_STATUSES};
+use openconnectors_fuzz::{check_error_document_of, is_status};
 use std::ffi::{c_char, CStr, CString};
 use std::ptr;
 use std::sync::OnceLock;
@@ -16,7 +18,7 @@ const CLIENT_CONFIG: &CStr = c"{\"baseUrl\": \"http://127.0.0.1:9/elements/api-v
     \"timeoutMs\": 50, \"connectTimeoutMs\": 50, \"maxRetries\": 0}";
 
 struct Shared(*mut oc_client);
-// SAFETY: an oc_client is immutable and safe to use from many threads (abi.md).
+// SAFETY: an oc_client is immutable and safe to use from many threads.
 unsafe impl Send for Shared {}
 unsafe impl Sync for Shared {}
 
@@ -35,7 +37,7 @@ fn client() -> *const oc_client {
 /// Checks and frees one returned string; returns its text.
 fn take(status: oc_status, s: *mut c_char, what: &str) -> String {
     let n = status as u32;
-    assert!(DOCUMENTED_STATUSES.contains(&n), "{what}: undocumented status {n}");
+    assert!(is_status(n), "{what}: undocumented status {n}");
     assert_ne!(status, oc_status::OC_ERR_INTERNAL, "{what}: OC_ERR_INTERNAL (a caught panic)");
     assert!(!s.is_null(), "{what}: status {n} with a NULL string");
     let text = unsafe { CStr::from_ptr(s) }
@@ -78,6 +80,18 @@ fuzz_target!(|data: &[u8]| {
     let mut out: *mut c_char = ptr::null_mut();
     let status = unsafe { oc_parse_callback(p, &mut out) };
     take(status, out, "oc_parse_callback");
+    let status = unsafe { oc_verify_webhook(p, &mut out) };
+    take(status, out, "oc_verify_webhook");
+
+    // oc_call: the first line names the operation, the rest is the request.
+    let text = &data[..end];
+    let split = text.iter().position(|&b| b == b'\n').unwrap_or(0);
+    let name = CString::new(&text[..split]).unwrap();
+    let request = CString::new(&text[(split + 1).min(text.len())..]).unwrap();
+    let status = unsafe {
+        oc_call(client(), name.as_ptr(), request.as_ptr(), ptr::null(), &mut out)
+    };
+    take(status, out, "oc_call");
 
     let ops: [(&str, Op); 7] = [
         ("oc_oauth_url", oc_oauth_url),

@@ -6,7 +6,9 @@ use openconnectors_fuzz::check_in;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
-    if let Some(InstanceId(id)) = check_in(InstanceId::from_json(text), text) {
+    if let Some(id) = check_in(InstanceId::from_json(text), text) {
+        let id = id.get();
+        assert_ne!(id, 0, "an id of 0 accepted: {text}");
         // An accepted id is the request's number, or its string of digits.
         let doc: serde_json::Value = serde_json::from_str(text).expect("accepted but not JSON");
         match &doc["id"] {

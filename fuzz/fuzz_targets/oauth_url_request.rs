@@ -10,5 +10,13 @@ fuzz_target!(|data: &[u8]| {
     if let Err(e) = &r {
         assert_no_leak(e, text, "/apiSecret");
     }
-    check_in(r, text);
+    if let Some(r) = check_in(r, text) {
+        // An accepted element is an id or a key that is one safe path segment.
+        let e = r.element.as_str();
+        assert!(!matches!(e, "." | ".."), "accepted element {e:?}");
+        assert!(
+            e.bytes().all(|b| b.is_ascii_alphanumeric() || b"_-.".contains(&b)),
+            "accepted element {e:?}"
+        );
+    }
 });

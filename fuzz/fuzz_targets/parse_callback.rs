@@ -15,7 +15,7 @@ fn check_callback(r: openconnectors::Result<Callback>, expected: Option<&str>) {
             let json = cb.to_json();
             let text = json.as_str();
             let back: serde_json::Value = serde_json::from_str(text).expect("result is not JSON");
-            assert_eq!(back["code"], serde_json::Value::String(cb.code.clone()));
+            assert_eq!(back["code"], serde_json::Value::String(cb.code.expose().to_owned()));
         }
         Err(e) => {
             check_error(&e);

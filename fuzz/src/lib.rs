@@ -4,24 +4,16 @@
 use openconnectors::{oc_status, Error};
 use serde_json::Value;
 
-/// Every status number that abi.md lists.
-pub const DOCUMENTED_STATUSES: [u32; 11] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 99];
+/// Whether a number is one of the library's statuses (its one table: `oc_status`).
+pub fn is_status(n: u32) -> bool {
+    oc_status::from_u32(n).is_some()
+}
 
-/// The error document's `kind` for a status number, per abi.md.
+/// The error document's `kind` for a status number.
 pub fn kind_of(status: u32) -> Option<&'static str> {
-    Some(match status {
-        1 => "invalid_argument",
-        2 => "validation",
-        3 => "oauth_denied",
-        4 => "state_mismatch",
-        5 => "api",
-        6 => "timeout",
-        7 => "transport",
-        8 => "decode",
-        9 => "outcome_unknown",
-        99 => "internal",
-        _ => return None,
-    })
+    oc_status::from_u32(status)
+        .filter(|s| *s != oc_status::OC_OK)
+        .map(oc_status::kind)
 }
 
 /// A JSON Pointer as the library reports it: empty (the whole request) or starting with `/`.
@@ -56,7 +48,7 @@ pub fn check_error_document_of(what: &str, text: &str, status: u32) {
         .and_then(Value::as_str)
         .unwrap_or_else(|| panic!("{what}: error document has no string error.message: {text}"));
     assert!(!message.is_empty(), "{what}: empty error.message: {text}");
-    // abi.md: validation errors name their entries in `missing` and `invalid`.
+    // Validation errors name their entries in `missing` and `invalid`.
     if kind == "validation" {
         let named = |k: &str| err.get(k).and_then(Value::as_array).is_some_and(|a| !a.is_empty());
         assert!(
@@ -204,4 +196,50 @@ pub fn check_in<T>(r: openconnectors::Result<T>, input_text: &str) -> Option<T> 
             None
         }
     }
+}
+
+/// Whether a percent-encoded path could reach another resource than the one it names: a
+/// segment that is `.` or `..` once decoded (one or more times) or cut at `;`, an encoded
+/// slash or backslash, or a backslash. The library must refuse every such path.
+pub fn path_escapes(path: &str) -> bool {
+    if path.contains('\\') {
+        return true;
+    }
+    for raw in path.split('/') {
+        let mut segment = raw.to_owned();
+        for round in 0..6 {
+            let cut = segment.split(';').next().unwrap_or("");
+            if matches!(segment.as_str(), "." | "..") || matches!(cut, "." | "..") {
+                return true;
+            }
+            if round > 0 && segment.contains(['/', '\\']) {
+                return true;
+            }
+            let decoded = percent_decode(&segment);
+            if decoded == segment {
+                break;
+            }
+            segment = decoded;
+        }
+    }
+    false
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }

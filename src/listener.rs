@@ -242,6 +242,16 @@ fn accept_loop(listener: &TcpListener, shared: &Arc<Shared>) {
         let Ok(clone) = stream.try_clone() else {
             continue;
         };
+        if log::enabled(Level::Debug) {
+            let peer = clone.peer_addr().map(|a| a.to_string()).unwrap_or_default();
+            Record::new(
+                Level::Debug,
+                "callback",
+                format!("callback listener accepted a connection from {peer}"),
+            )
+            .field("peer", peer)
+            .emit();
+        }
         let id = shared.next_id.fetch_add(1, Ordering::SeqCst);
         {
             let mut connections = lock(&shared.connections);

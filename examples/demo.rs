@@ -1,5 +1,6 @@
 //! The whole flow, step by step: authorization URL, consent, callback, instance provisioning,
-//! a call through the instance, and its deletion.
+//! a call through the instance, an event notification it causes (received on a loopback
+//! receiver of the demo's own and verified by the library), and the instance's deletion.
 //!
 //! With no configuration it runs against the emulator, embedded in this process, with a
 //! stand-in browser that follows the consent page. Against a real platform, set:
@@ -12,12 +13,15 @@
 //! of every HTTP exchange, retry, connection and callback-listener request.
 
 use openconnectors::{
-    await_callback, ApiRequest, AwaitCallbackRequest, Client, Config, InstanceId, Level, Method,
-    NewInstance, OAuthUrlRequest, Secret,
+    await_callback, verify_webhook, ApiRequest, AwaitCallbackRequest, Client, Config, InstanceId,
+    Level, Method, NewInstance, OAuthUrlRequest, Secret, VerifyWebhookRequest,
 };
 use openconnectors_emulator::{Emulator, Options};
 use serde_json::{json, Value};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
 use std::process::ExitCode;
+use std::sync::mpsc;
 use std::time::Duration;
 
 struct Setup {
@@ -118,6 +122,48 @@ fn browse(oauth_url: String) {
     }
 }
 
+/// A notification as the receiver got it: its headers and its raw body.
+struct Notification {
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+/// The demo's own event receiver: a loopback HTTP endpoint that answers 200 to one POST and
+/// hands its headers and raw body over. Returns its URL.
+fn event_receiver() -> Result<(String, mpsc::Receiver<Notification>), String> {
+    let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| format!("no receiver: {e}"))?;
+    let url = format!(
+        "http://{}/events",
+        listener.local_addr().map_err(|e| e.to_string())?
+    );
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let Ok((stream, _)) = listener.accept() else {
+            return;
+        };
+        let mut reader = BufReader::new(&stream);
+        let mut headers = Vec::new();
+        let mut line = String::new();
+        while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+            if let Some((name, value)) = line.trim_end().split_once(':') {
+                headers.push((name.to_owned(), value.trim().to_owned()));
+            }
+            line.clear();
+        }
+        let length = headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
+            .and_then(|(_, v)| v.parse().ok())
+            .unwrap_or(0);
+        let mut body = vec![0; length];
+        if reader.read_exact(&mut body).is_ok() {
+            let _ = (&stream).write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+            let _ = tx.send(Notification { headers, body });
+        }
+    });
+    Ok((url, rx))
+}
+
 /// Prints the library's records at the level `OC_LOG` names, if any.
 fn install_logger() -> Result<(), String> {
     let Ok(name) = std::env::var("OC_LOG") else {
@@ -200,7 +246,7 @@ fn run() -> Result<(), String> {
     println!("        callback parsed: code [redacted], state matches");
 
     println!("Step 3: provision the instance");
-    let document = json!({
+    let mut document = json!({
         "element": {"key": s.element},
         "providerData": {"code": callback.code.expose()},
         "configuration": {
@@ -211,6 +257,21 @@ fn run() -> Result<(), String> {
         "tags": ["openconnectors-demo"],
         "name": "openconnectors demo",
     });
+    // Events go to a receiver on this machine: only the embedded emulator can reach it.
+    let signature_key = openconnectors::generate_state().map_err(|e| fail("a key", e))?;
+    let events = match s.emulator {
+        Some(_) => {
+            let (url, notifications) = event_receiver()?;
+            document["configuration"]["event.notification.enabled"] = json!(true);
+            document["configuration"]["event.vendor.type"] = json!("webhook");
+            document["configuration"]["event.notification.type"] = json!("webhook");
+            document["configuration"]["event.notification.callback.url"] = json!(url);
+            document["configuration"]["event.notification.signature.key"] = json!(signature_key);
+            println!("        events: on, to {url}, signed with a key of 256 random bits");
+            Some(notifications)
+        }
+        None => None,
+    };
     let Value::Object(document) = document else {
         unreachable!("json! of an object")
     };
@@ -240,7 +301,7 @@ fn run() -> Result<(), String> {
             path: path.clone(),
             query: vec![("pageSize".into(), "3".into())],
             body: None,
-            element_token: Some(Secret::new(token)),
+            element_token: Some(Secret::new(&*token)),
             headers: vec![],
         })
         .map_err(|e| fail("the call", e))?
@@ -249,6 +310,49 @@ fn run() -> Result<(), String> {
     println!("        {} with {items} {resource}", answer["status"]);
     if let Some(first) = answer["body"].get(0) {
         println!("        first: {first}");
+    }
+
+    match events {
+        Some(notifications) => {
+            println!("Write:  POST {path} through the instance");
+            let created = client
+                .request(&ApiRequest {
+                    method: Method::Post,
+                    path: path.clone(),
+                    query: vec![],
+                    body: Some(json!({"status": "new", "total": "42.00", "currency": "USD"})),
+                    element_token: Some(Secret::new(&*token)),
+                    headers: vec![],
+                })
+                .map_err(|e| fail("the write", e))?
+                .value();
+            println!(
+                "        {} with id {}",
+                created["status"], created["body"]["id"]
+            );
+            let notification = notifications
+                .recv_timeout(Duration::from_secs(10))
+                .map_err(|_| "no event notification arrived within 10 s".to_owned())?;
+            let event = verify_webhook(&VerifyWebhookRequest {
+                signature_key: Secret::new(&*signature_key),
+                headers: notification.headers,
+                body: notification.body,
+            })
+            .map_err(|e| fail("the event's verification", e))?
+            .value();
+            let first = &event["events"][0];
+            println!(
+                "Event:  {} {} {} of instance {}, id {} (signature verified)",
+                first["eventType"].as_str().unwrap_or_default(),
+                first["objectType"].as_str().unwrap_or_default(),
+                first["objectId"].as_str().unwrap_or_default(),
+                event["event"]["message"]["instanceId"],
+                event["webhookId"].as_str().unwrap_or_default(),
+            );
+        }
+        None => {
+            println!("Event:  skipped (a platform cannot reach this machine's loopback receiver)")
+        }
     }
 
     println!("Delete: instance {id}");

@@ -85,6 +85,11 @@ fn current_cancel() -> Option<Cancel> {
     ATTEMPT.with(|a| a.borrow().cancel.clone())
 }
 
+/// Whether the cancel handle of the attempt running on this thread was triggered.
+fn triggered() -> bool {
+    current_cancel().is_some_and(|c| c.is_triggered())
+}
+
 /// Opens TCP connections whose sockets a cancel handle can shut down, connect included.
 /// Replaces ureq's TCP connector in the chain.
 #[derive(Debug)]
@@ -115,7 +120,7 @@ impl<In: Transport> Connector<In> for SocketConnector {
                 // Another address of the host may work.
                 Err(e) => last = Some(e),
             }
-            if current_cancel().is_some_and(|c| c.is_triggered()) {
+            if triggered() {
                 break;
             }
         }
@@ -133,11 +138,18 @@ fn connect_one(
     let watch = Arc::new(TcpStream::from(socket.try_clone()?));
     let mut registered = 0;
     register(&watch, &mut registered);
+    // A trigger that came before the connect began found nothing to shut down: look again
+    // before and after connecting.
+    let interrupted = || ureq::Error::Io(io::ErrorKind::Interrupted.into());
+    if triggered() {
+        return Err(interrupted());
+    }
     let connected = match timeout {
         Some(t) => socket.connect_timeout(&SockAddr::from(addr), t),
         None => socket.connect(&SockAddr::from(addr)),
     };
     match connected {
+        Ok(()) if triggered() => return Err(interrupted()),
         Ok(()) => {}
         Err(e) if e.kind() == io::ErrorKind::TimedOut => {
             return Err(ureq::Error::Timeout(ureq::Timeout::Connect))
@@ -428,7 +440,7 @@ fn lookup(
     match found {
         Some(Ok(addrs)) => Ok(addrs),
         Some(Err(_)) => Err(ureq::Error::HostNotFound),
-        None if current_cancel().is_some_and(|c| c.is_triggered()) => {
+        None if triggered() => {
             Err(ureq::Error::Io(io::ErrorKind::Interrupted.into()))
         }
         None => Err(ureq::Error::Timeout(ureq::Timeout::Resolve)),

@@ -32,6 +32,8 @@ use ureq::unversioned::transport::{
 struct AttemptState {
     /// Distinguishes attempts, so that a pooled connection registers again in a new one.
     id: u64,
+    /// The operation it serves, for log records.
+    operation: &'static str,
     cancel: Option<Cancel>,
     /// Bytes of the request written (before TLS).
     sent: u64,
@@ -51,11 +53,12 @@ static NEXT_ATTEMPT: AtomicU64 = AtomicU64::new(1);
 pub(crate) struct Attempt(());
 
 impl Attempt {
-    /// Starts an attempt watched by `cancel`.
-    pub(crate) fn begin(cancel: Option<&Cancel>) -> Attempt {
+    /// Starts an attempt of `operation` watched by `cancel`.
+    pub(crate) fn begin(operation: &'static str, cancel: Option<&Cancel>) -> Attempt {
         ATTEMPT.with(|a| {
             *a.borrow_mut() = AttemptState {
                 id: NEXT_ATTEMPT.fetch_add(1, Ordering::Relaxed),
+                operation,
                 cancel: cancel.cloned(),
                 ..AttemptState::default()
             }
@@ -162,8 +165,10 @@ fn connect_one(
     }
     ATTEMPT.with(|a| a.borrow_mut().opened = true);
     if log::enabled(Level::Debug) {
+        let operation = ATTEMPT.with(|a| a.borrow().operation);
         Record::new(Level::Debug, "http", format!("connection opened to {addr}"))
             .field("peer", addr.to_string())
+            .field("operation", operation)
             .emit();
     }
     Ok(SocketTransport {
@@ -440,9 +445,7 @@ fn lookup(
     match found {
         Some(Ok(addrs)) => Ok(addrs),
         Some(Err(_)) => Err(ureq::Error::HostNotFound),
-        None if triggered() => {
-            Err(ureq::Error::Io(io::ErrorKind::Interrupted.into()))
-        }
+        None if triggered() => Err(ureq::Error::Io(io::ErrorKind::Interrupted.into())),
         None => Err(ureq::Error::Timeout(ureq::Timeout::Resolve)),
     }
 }

@@ -12,6 +12,9 @@ use crate::fields::{parse_object, Fields};
 use crate::json::Json;
 use crate::secret::{Redactor, Secret};
 use ring::hmac;
+use serde::de::IgnoredAny;
+use serde::Deserialize;
+use serde_json::value::RawValue;
 use serde_json::Value;
 
 /// The header holding the signature.
@@ -122,19 +125,44 @@ pub fn verify_webhook(request: &VerifyWebhookRequest) -> Result<Json> {
             "the signature does not match the body and the signature key",
         ));
     }
-    let event: Value = serde_json::from_slice(&request.body)
-        .map_err(|_| Error::decode("the notification's body is not JSON"))?;
-    let events = ["message", "response"]
-        .iter()
-        .find_map(|outer| event.get(outer)?.get("events").filter(|e| e.is_array()))
-        .cloned()
-        .unwrap_or_else(|| Value::Array(Vec::new()));
-    let result = serde_json::json!({
-        "webhookId": webhook_id,
-        "event": event,
-        "events": events,
-    });
-    Ok(Json::from_value(&result))
+    let text = std::str::from_utf8(&request.body)
+        .ok()
+        .filter(|t| serde_json::from_str::<IgnoredAny>(t).is_ok())
+        .ok_or_else(|| Error::decode("the notification's body is not JSON"))?;
+    // The body and its events are passed on as they came (members in their order), not
+    // decoded and encoded again.
+    let events = serde_json::from_str::<Envelope<'_>>(text)
+        .ok()
+        .and_then(|e| {
+            [e.message, e.response]
+                .into_iter()
+                .flatten()
+                .find_map(|m| m.events)
+        })
+        .map(RawValue::get)
+        .filter(|raw| raw.starts_with('['))
+        .unwrap_or("[]");
+    let id = webhook_id.map_or(Value::Null, Value::from);
+    Ok(Json::from_valid(format!(
+        "{{\"webhookId\":{id},\"event\":{},\"events\":{events}}}",
+        text.trim()
+    )))
+}
+
+/// Where a notification keeps its events: `message.events`, or `response.events` for the
+/// notifications of asynchronous requests.
+#[derive(Deserialize)]
+struct Envelope<'a> {
+    #[serde(borrow)]
+    message: Option<Events<'a>>,
+    #[serde(borrow)]
+    response: Option<Events<'a>>,
+}
+
+#[derive(Deserialize)]
+struct Events<'a> {
+    #[serde(borrow)]
+    events: Option<&'a RawValue>,
 }
 
 fn signature_error(message: &str) -> Error {
@@ -171,6 +199,17 @@ mod tests {
         assert_eq!(doc["webhookId"], "evt-1");
         assert_eq!(doc["events"], serde_json::json!([1]));
         assert_eq!(doc["event"]["message"]["events"][0], 1);
+        let body = br#"{"z":1,"message":{"events":[{"b":1,"a":2}]},"a":0}"#;
+        let key = hmac::Key::new(hmac::HMAC_SHA256, b"k");
+        let signature = format!(
+            "sha256={}",
+            crate::base64::encode(hmac::sign(&key, body).as_ref())
+        );
+        let text = verify_webhook(&request("k", Some(&signature), body))
+            .unwrap()
+            .into_string();
+        assert!(text.contains(r#""event":{"z":1,"message""#), "{text}");
+        assert!(text.ends_with(r#""events":[{"b":1,"a":2}]}"#), "{text}");
     }
 
     /// The platform's event-management security guide signs its placeholder body with

@@ -168,7 +168,7 @@ impl Http {
         ctx: &Ctx,
         number: u32,
     ) -> (Result<Reply, Failure>, Option<Duration>) {
-        let scope = Attempt::begin(ctx.cancel.as_ref());
+        let scope = Attempt::begin(ctx.operation, ctx.cancel.as_ref());
         let started = Instant::now();
         let remaining = ctx.remaining();
         let timeout = self.timeout.min(remaining).max(Duration::from_millis(1));
@@ -318,7 +318,12 @@ fn log_exchange(
         .field("operation", ctx.operation)
         .emit();
     }
-    if !log::enabled(Level::Info) {
+    // An answer is an info record; a failure without one is a warning.
+    let level = match result {
+        Ok(_) | Err(Failure::Status(_)) => Level::Info,
+        Err(Failure::Connection(_) | Failure::Final(_)) => Level::Warn,
+    };
+    if !log::enabled(level) {
         return;
     }
     let ms = started.elapsed().as_millis() as u64;
@@ -339,11 +344,7 @@ fn log_exchange(
         }
     };
     let mut record = Record::new(
-        if status.is_some() {
-            Level::Info
-        } else {
-            Level::Warn
-        },
+        level,
         "http",
         format!("{method} {path} {outcome} in {ms} ms"),
     )

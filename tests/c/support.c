@@ -277,7 +277,7 @@ int emu_count_requests(const char *method, const char *path_prefix) {
   for (i = 0; i < n; i++) {
     char *p = fmt("/%d/path", i), *m = fmt("/%d/method", i);
     char *path = json_str(journal, p), *meth = json_str(journal, m);
-    if (path && meth && strcmp(meth, method) == 0 &&
+    if (path && meth && (method == NULL || strcmp(meth, method) == 0) &&
         strncmp(path, path_prefix, strlen(path_prefix)) == 0)
       count++;
     free(path);

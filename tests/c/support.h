@@ -80,7 +80,7 @@ void emu_reset(void);
 void emu_fault(const char *spec_json); /* arms one fault; a refused spec fails the test */
 void emu_clear_faults(void);
 char *emu_journal(void); /* malloc'd JSON array; free() it */
-/* Journal entries with this method whose path starts with path_prefix. */
+/* Journal entries with this method (NULL: any) whose path starts with path_prefix. */
 int emu_count_requests(const char *method, const char *path_prefix);
 /* The journal's number of entries (every request the library sent since the last reset). */
 int emu_journal_len(void);

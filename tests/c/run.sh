@@ -36,7 +36,7 @@ export OPENCONNECTORS_EMULATOR="${OPENCONNECTORS_EMULATOR:-$root/target/debug/op
 cc="${CC:-cc}"
 cxx="${CXX:-c++}"
 # Longest first, so that programs running side by side finish together.
-tests=(test_threads test_async test_abi test_cancel test_logs test_listener)
+tests=(test_threads test_async test_abi test_cancel test_logs test_listener test_call)
 
 for f in "$lib_dir/libopenconnectors.so" "$lib_dir/libopenconnectors.a" "$OPENCONNECTORS_EMULATOR"; do
   if [[ ! -e "$f" ]]; then

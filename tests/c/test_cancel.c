@@ -58,6 +58,7 @@ static void print_figures(void) {
   printf("   %-52s %10s  %s\n", "where the call was when cancelled", "ms", "status");
   for (i = 0; i < g_figure_count; i++)
     printf("   %-52s %10.1f  %s\n", g_figures[i].place, g_figures[i].ms, g_figures[i].status);
+  printf("   (triggered before: the whole call; elsewhere from the trigger to the return)\n");
 }
 
 /* ---- a thread that triggers a handle once the call is where it should be --------------------------- */

@@ -12,7 +12,10 @@
 #   OPENCONNECTORS_EMULATOR   emulator binary (default target/debug/openconnectors-emulator)
 #   OPENCONNECTORS_LIB_DIR    directory of libopenconnectors.{so,a} (default target/debug)
 #   CC, CXX                   compilers (default cc, c++)
+#   OC_TEST_JOBS              programs run side by side (default 2; 1 for timing figures)
 # Each test program prints "N passed, M failed" last; any failure makes this script exit non-zero.
+# Timing checks hold upper bounds multiplied by OC_TIME_SCALE, set here for the slow modes; the
+# figures they print are meant to be read from a plain run.
 set -euo pipefail
 
 mode="${1:-all}"
@@ -32,7 +35,8 @@ lib_dir="$(cd "${OPENCONNECTORS_LIB_DIR:-target/debug}" && pwd)"
 export OPENCONNECTORS_EMULATOR="${OPENCONNECTORS_EMULATOR:-$root/target/debug/openconnectors-emulator}"
 cc="${CC:-cc}"
 cxx="${CXX:-c++}"
-tests=(test_abi test_threads)
+# Longest first, so that programs running side by side finish together.
+tests=(test_threads test_async test_abi test_cancel test_logs test_listener test_call)
 
 for f in "$lib_dir/libopenconnectors.so" "$lib_dir/libopenconnectors.a" "$OPENCONNECTORS_EMULATOR"; do
   if [[ ! -e "$f" ]]; then
@@ -50,7 +54,19 @@ sanitize=(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-rec
 
 failed_runs=()
 
-# build NAME COMPILER FLAGS... -- LINK...
+# At most this many programs (and builds) run at once: the programs mostly wait (on sockets,
+# timers, the emulator), and valgrind runs each one on a single core.
+jobs_max="${OC_TEST_JOBS:-2}"
+
+# throttle: waits until fewer than jobs_max background jobs run; notes a job that failed.
+job_failed=0
+throttle() {
+  while (($(jobs -rp | wc -l) >= jobs_max)); do
+    wait -n || job_failed=1
+  done
+}
+
+# build NAME COMPILER FLAGS... -- LINK...: support.c once, then every test program.
 build() {
   local name="$1" compiler="$2"
   shift 2
@@ -62,29 +78,64 @@ build() {
   shift
   link=("$@")
   local t
-  for t in "${tests[@]}"; do
-    "$compiler" "${flags[@]}" "$src/support.c" "$src/$t.c" -o "$out/$t-$name" "${link[@]}"
+  for t in support "${tests[@]}"; do
+    throttle
+    "$compiler" "${flags[@]}" -c "$src/$t.c" -o "$out/$t-$name.o" &
   done
+  wait_all
+  for t in "${tests[@]}"; do
+    throttle
+    "$compiler" "$out/$t-$name.o" "$out/support-$name.o" -o "$out/$t-$name" "${link[@]}" &
+  done
+  wait_all
 }
 
-# run NAME [PREFIX...]: runs every test of this build, with the prefix (e.g. valgrind), and adds
-# its "N passed, M failed" line to the totals. A program that exits non-zero with no failed
-# check (a crash, a sanitizer or valgrind report) counts one more failure.
+# wait_all: waits for every background job; fails when one did (since the last wait_all).
+wait_all() {
+  local pid
+  for pid in $(jobs -p); do
+    wait "$pid" || job_failed=1
+  done
+  local failed=$job_failed
+  job_failed=0
+  ((failed == 0))
+}
+
+# run_one NAME TEST [PREFIX...]: runs one program into its log, then notes its exit status and
+# how long it took.
+run_one() {
+  local name="$1" t="$2"
+  shift 2
+  local start status
+  start=$(date +%s%N)
+  set +e
+  "$@" "$out/$t-$name" > "$out/$t-$name.log" 2>&1
+  status=$?
+  set -e
+  echo "$status $((($(date +%s%N) - start) / 1000000))" > "$out/$t-$name.status"
+}
+
+# run NAME [PREFIX...]: runs every test of this build, with the prefix (e.g. valgrind), prints
+# their output in order, and adds each "N passed, M failed" line to the totals. A program that
+# exits non-zero with no failed check (a crash, a sanitizer or valgrind report) counts one more
+# failure.
 total_passed=0
 total_failed=0
 run() {
   local name="$1"
   shift
-  local t start status log summary passed failed
+  local t log status ms summary passed failed
   for t in "${tests[@]}"; do
-    echo "== $t ($name)"
+    throttle
+    run_one "$name" "$t" "$@" &
+  done
+  wait
+  for t in "${tests[@]}"; do
     log="$out/$t-$name.log"
-    start=$(date +%s%N)
-    set +e
-    "$@" "$out/$t-$name" 2>&1 | tee "$log"
-    status=${PIPESTATUS[0]}
-    set -e
-    echo "== $t ($name): exit $status, $((($(date +%s%N) - start) / 1000000)) ms"
+    echo "== $t ($name)"
+    cat "$log"
+    read -r status ms < "$out/$t-$name.status"
+    echo "== $t ($name): exit $status, $ms ms"
     summary="$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -n 1 || true)"
     passed=0
     failed=1
@@ -120,6 +171,7 @@ if [[ "$mode" == asan || "$mode" == all ]]; then
   # encountered a fatal error"; that is a machine to fix, not a reason for detect_leaks=0.
   ASAN_OPTIONS="detect_leaks=1" \
     UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1" \
+    OC_TIME_SCALE=3 \
     run asan
 fi
 
@@ -128,8 +180,8 @@ if [[ "$mode" == valgrind || "$mode" == all ]]; then
     apt-get update -qq && apt-get install -y -qq valgrind > /dev/null
   fi
   build valgrind "$cc" "${cflags[@]}" -- "${shared[@]}"
-  # The stress test at a smaller count: valgrind runs every thread on one core, slowly.
-  OC_STRESS_CALLS=100 run valgrind valgrind -q --error-exitcode=1 --leak-check=full \
+  # The stress tests at a smaller count: valgrind runs every thread on one core, slowly.
+  OC_STRESS_CALLS=100 OC_TIME_SCALE=10 run valgrind valgrind -q --error-exitcode=1 --leak-check=full \
     --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect
 fi
 

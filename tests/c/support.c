@@ -90,6 +90,62 @@ long long now_ms(void) {
   return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+long long now_us(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+int time_scale(void) {
+  const char *s = getenv("OC_TIME_SCALE");
+  int scale = s ? atoi(s) : 1;
+  return scale > 0 ? scale : 1;
+}
+
+/* ---- waiting for threads ------------------------------------------------------------------------ */
+
+void latch_init(latch *l, int count) {
+  pthread_mutex_init(&l->lock, NULL);
+  pthread_cond_init(&l->zero, NULL);
+  l->count = count;
+}
+
+void latch_add(latch *l, int n) {
+  pthread_mutex_lock(&l->lock);
+  l->count += n;
+  pthread_mutex_unlock(&l->lock);
+}
+
+void latch_count_down(latch *l) {
+  pthread_mutex_lock(&l->lock);
+  if (--l->count <= 0) pthread_cond_broadcast(&l->zero);
+  pthread_mutex_unlock(&l->lock);
+}
+
+int latch_wait(latch *l, long timeout_ms) {
+  struct timespec until;
+  int reached;
+  clock_gettime(CLOCK_REALTIME, &until);
+  until.tv_sec += timeout_ms / 1000;
+  until.tv_nsec += (timeout_ms % 1000) * 1000000L;
+  if (until.tv_nsec >= 1000000000L) {
+    until.tv_sec++;
+    until.tv_nsec -= 1000000000L;
+  }
+  pthread_mutex_lock(&l->lock);
+  while (l->count > 0) {
+    if (pthread_cond_timedwait(&l->zero, &l->lock, &until) == ETIMEDOUT) break;
+  }
+  reached = l->count <= 0;
+  pthread_mutex_unlock(&l->lock);
+  return reached;
+}
+
+void latch_destroy(latch *l) {
+  pthread_cond_destroy(&l->zero);
+  pthread_mutex_destroy(&l->lock);
+}
+
 void sleep_ms(long ms) {
   struct timespec ts;
   ts.tv_sec = ms / 1000;
@@ -221,7 +277,7 @@ int emu_count_requests(const char *method, const char *path_prefix) {
   for (i = 0; i < n; i++) {
     char *p = fmt("/%d/path", i), *m = fmt("/%d/method", i);
     char *path = json_str(journal, p), *meth = json_str(journal, m);
-    if (path && meth && strcmp(meth, method) == 0 &&
+    if (path && meth && (method == NULL || strcmp(meth, method) == 0) &&
         strncmp(path, path_prefix, strlen(path_prefix)) == 0)
       count++;
     free(path);
@@ -233,27 +289,72 @@ int emu_count_requests(const char *method, const char *path_prefix) {
   return count;
 }
 
+int emu_journal_len(void) {
+  char *j = emu_journal();
+  int n = json_len(j, "");
+  free(j);
+  return n;
+}
+
+char *emu_journal_last(void) {
+  char *j = emu_journal();
+  int n = json_len(j, "");
+  char *out = NULL;
+  if (n > 0) {
+    char *path = fmt("/%d", n - 1);
+    const char *start = json_at(j, path);
+    const char *end = start ? json_skip(start) : NULL;
+    if (end) out = strndup(start, (size_t)(end - start));
+    free(path);
+  }
+  free(j);
+  return out ? out : strdup("{}");
+}
+
+int emu_wait_requests(const char *method, const char *path_prefix, int count, long timeout_ms) {
+  long long until = now_ms() + timeout_ms;
+  for (;;) {
+    if (emu_count_requests(method, path_prefix) >= count) return 1;
+    if (now_ms() >= until) return 0;
+    sleep_ms(5);
+  }
+}
+
 /* ---- raw HTTP ------------------------------------------------------------------------------------ */
 
-static int connect_loopback(int port) {
-  struct sockaddr_in addr;
+int tcp_connect(const char *ip, int port) {
+  struct sockaddr_storage addr;
+  socklen_t len;
   struct timeval tv;
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return -1;
+  int fd;
   memset(&addr, 0, sizeof addr);
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons((uint16_t)port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (strchr(ip, ':') != NULL) {
+    struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&addr;
+    a6->sin6_family = AF_INET6;
+    a6->sin6_port = htons((uint16_t)port);
+    if (inet_pton(AF_INET6, ip, &a6->sin6_addr) != 1) return -1;
+    len = sizeof *a6;
+  } else {
+    struct sockaddr_in *a4 = (struct sockaddr_in *)&addr;
+    a4->sin_family = AF_INET;
+    a4->sin_port = htons((uint16_t)port);
+    if (inet_pton(AF_INET, ip, &a4->sin_addr) != 1) return -1;
+    len = sizeof *a4;
+  }
+  fd = socket(addr.ss_family, SOCK_STREAM, 0);
+  if (fd < 0) return -1;
   tv.tv_sec = 20;
   tv.tv_usec = 0;
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-  if (connect(fd, (struct sockaddr *)&addr, sizeof addr) != 0) {
+  if (connect(fd, (struct sockaddr *)&addr, len) != 0) {
     close(fd);
     return -1;
   }
   return fd;
 }
+
+static int connect_loopback(int port) { return tcp_connect("127.0.0.1", port); }
 
 static int send_all(int fd, const char *data, size_t len) {
   while (len > 0) {
@@ -265,25 +366,17 @@ static int send_all(int fd, const char *data, size_t len) {
   return 0;
 }
 
-int http_request(int port, const char *method, const char *path_and_query, const char *body,
-                 http_response *out) {
-  char *head, *buf = NULL, *sep, *line;
-  size_t len = 0, cap = 0;
-  int fd;
+static void response_clear(http_response *out) {
   out->status = 0;
   out->location = NULL;
+  out->head = NULL;
   out->body = NULL;
-  fd = connect_loopback(port);
-  if (fd < 0) return -1;
-  head = fmt("%s %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nConnection: close\r\n"
-             "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n",
-             method, path_and_query, port, body ? strlen(body) : (size_t)0);
-  if (send_all(fd, head, strlen(head)) != 0 || (body && send_all(fd, body, strlen(body)) != 0)) {
-    free(head);
-    close(fd);
-    return -1;
-  }
-  free(head);
+}
+
+/* Reads an answer until the server closes the connection, and closes fd. */
+static int read_response(int fd, http_response *out) {
+  char *buf = NULL, *sep, *line;
+  size_t len = 0, cap = 0;
   for (;;) {
     ssize_t n;
     if (cap - len < 4096) {
@@ -306,6 +399,7 @@ int http_request(int port, const char *method, const char *path_and_query, const
   }
   *sep = '\0';
   out->status = atoi(buf + 9);
+  out->head = strdup(buf);
   out->body = strdup(sep + 4);
   for (line = strstr(buf, "\r\n"); line != NULL; line = strstr(line + 2, "\r\n")) {
     if (strncasecmp(line + 2, "location:", 9) == 0) {
@@ -320,14 +414,42 @@ int http_request(int port, const char *method, const char *path_and_query, const
   return 0;
 }
 
+int http_request(int port, const char *method, const char *path_and_query, const char *body,
+                 http_response *out) {
+  char *head;
+  int fd;
+  response_clear(out);
+  fd = connect_loopback(port);
+  if (fd < 0) return -1;
+  head = fmt("%s %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nConnection: close\r\n"
+             "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n",
+             method, path_and_query, port, body ? strlen(body) : (size_t)0);
+  if (send_all(fd, head, strlen(head)) != 0 || (body && send_all(fd, body, strlen(body)) != 0)) {
+    free(head);
+    close(fd);
+    return -1;
+  }
+  free(head);
+  return read_response(fd, out);
+}
+
+int http_raw(const char *ip, int port, const char *bytes, size_t len, http_response *out) {
+  int fd;
+  response_clear(out);
+  fd = tcp_connect(ip, port);
+  if (fd < 0) return -1;
+  /* A server may answer (431, say) and close before reading everything: what matters is the
+   * answer, so a failed send still reads it. */
+  send_all(fd, bytes, len);
+  return read_response(fd, out);
+}
+
 int http_request_url(const char *method, const char *url, const char *body, http_response *out) {
   const char *prefix = "http://127.0.0.1:";
   const char *p;
   int port;
   if (strncmp(url, prefix, strlen(prefix)) != 0) {
-    out->status = 0;
-    out->location = NULL;
-    out->body = NULL;
+    response_clear(out);
     return -1;
   }
   port = atoi(url + strlen(prefix));
@@ -337,8 +459,10 @@ int http_request_url(const char *method, const char *url, const char *body, http
 
 void http_response_free(http_response *r) {
   free(r->location);
+  free(r->head);
   free(r->body);
   r->location = NULL;
+  r->head = NULL;
   r->body = NULL;
 }
 
@@ -730,6 +854,8 @@ const char *kind_of(oc_status status) {
     case OC_ERR_TRANSPORT: return "transport";
     case OC_ERR_DECODE: return "decode";
     case OC_ERR_OUTCOME_UNKNOWN: return "outcome_unknown";
+    case OC_ERR_CANCELLED: return "cancelled";
+    case OC_ERR_SIGNATURE: return "signature";
     case OC_ERR_INTERNAL: return "internal";
     default: return "?";
   }
@@ -766,6 +892,22 @@ int check_error_doc_(const char *json, oc_status status, const char *file, int l
 static char g_sentinel_storage;
 #define SENTINEL (&g_sentinel_storage)
 
+int check_result_(oc_status status, const char *json, enum result_kind kind, const char *file,
+                  int line) {
+  int ok;
+  if (!check_(json != NULL, file, line, "no document (status %s)", oc_status_name((uint32_t)status)))
+    return 0;
+  if (!check_(json_valid(json), file, line, "not valid JSON: %s", json)) return 0;
+  if (status != OC_OK) {
+    ok = check_error_doc_(json, status, file, line);
+    ok &= check_no_secrets_(json, RESULT_PLAIN, file, line);
+  } else {
+    ok = check_(json_at(json, "/error") == NULL, file, line, "OC_OK with an error member: %s", json);
+    ok &= check_no_secrets_(json, kind, file, line);
+  }
+  return ok;
+}
+
 static call_result finish_call(oc_status status, char *out, enum result_kind kind, const char *file,
                            int line) {
   call_result c;
@@ -775,14 +917,7 @@ static call_result finish_call(oc_status status, char *out, enum result_kind kin
               "the out-pointer was not written (status %s)", oc_status_name((uint32_t)status)))
     return c;
   c.json = out;
-  if (!check_(json_valid(out), file, line, "not valid JSON: %s", out)) return c;
-  if (status != OC_OK) {
-    check_error_doc_(out, status, file, line);
-    check_no_secrets_(out, RESULT_PLAIN, file, line);
-  } else {
-    check_(json_at(out, "/error") == NULL, file, line, "OC_OK with an error member: %s", out);
-    check_no_secrets_(out, kind, file, line);
-  }
+  check_result_(status, out, kind, file, line);
   return c;
 }
 
@@ -798,6 +933,147 @@ call_result call_plain_(plain_fn f, const char *request, enum result_kind kind, 
   char *out = SENTINEL;
   oc_status status = f(request, &out);
   return finish_call(status, out, kind, file, line);
+}
+
+const named_op NAMED_OPS[] = {
+    {"oauth_url", oc_oauth_url, NULL, RESULT_PLAIN},
+    {"create_instance", oc_create_instance, NULL, RESULT_INSTANCE},
+    {"get_instance", oc_get_instance, NULL, RESULT_INSTANCE},
+    {"list_instances", oc_list_instances, NULL, RESULT_INSTANCE},
+    {"update_instance", oc_update_instance, NULL, RESULT_INSTANCE},
+    {"delete_instance", oc_delete_instance, NULL, RESULT_PLAIN},
+    {"request", oc_request, NULL, RESULT_PLAIN},
+    {"parse_callback", NULL, oc_parse_callback, RESULT_CALLBACK},
+    {"await_callback", NULL, oc_await_callback, RESULT_CALLBACK},
+    {"verify_webhook", NULL, oc_verify_webhook, RESULT_PLAIN},
+};
+const size_t NAMED_OPS_COUNT = NELEMS(NAMED_OPS);
+
+const named_op *named_op_find(const char *name) {
+  size_t i;
+  for (i = 0; i < NAMED_OPS_COUNT; i++)
+    if (strcmp(NAMED_OPS[i].name, name) == 0) return &NAMED_OPS[i];
+  fprintf(stderr, "no operation named %s in NAMED_OPS\n", name);
+  exit(2);
+}
+
+call_result call_op_(const oc_client *client, const char *operation, const char *request,
+                     const oc_cancel *cancel, enum result_kind kind, const char *file, int line) {
+  char *out = SENTINEL;
+  oc_status status = oc_call(client, operation, request, cancel, &out);
+  return finish_call(status, out, kind, file, line);
+}
+
+call_result call_named_(const oc_client *client, const char *operation, const char *request,
+                        const char *file, int line) {
+  const named_op *op = named_op_find(operation);
+  if (op->client_f != NULL) return call_client_(op->client_f, client, request, op->kind, file, line);
+  return call_plain_(op->plain_f, request, op->kind, file, line);
+}
+
+/* ---- checks on documents ---------------------------------------------------------------------------- */
+
+int check_missing_(const char *json, const char *pointer, const char *file, int line) {
+  return check_(json != NULL && json_array_has_str(json, "/error/missing", pointer), file, line,
+                "missing should name %s: %s", pointer, json ? json : "(null)");
+}
+
+int check_invalid_(const char *json, const char *pointer, const char *file, int line) {
+  return check_(json != NULL && json_array_has_obj(json, "/error/invalid", "pointer", pointer),
+                file, line, "invalid should name %s: %s", pointer, json ? json : "(null)");
+}
+
+int check_api_status_(const char *json, long long want, const char *file, int line) {
+  long long got = -1;
+  return check_(json != NULL && json_int(json, "/error/status", &got) && got == want, file, line,
+                "error status %lld, want %lld: %s", got, want, json ? json : "(null)");
+}
+
+/* One clause of check_expect_ (NUL-terminated, without the separator). */
+static int check_clause(const char *json, const char *clause, const char *what, const char *file,
+                        int line) {
+  const char *doc = json ? json : "(null)";
+  const char *eq;
+  char *path = NULL;
+  int ok;
+  long long n;
+  if (strncmp(clause, "only missing ", 13) == 0) {
+    ok = check_(json_len(json, "/error/missing") == 1 &&
+                    json_array_has_str(json, "/error/missing", clause + 13),
+                file, line, "%smissing should be exactly [%s]: %s", what, clause + 13, doc);
+  } else if (strncmp(clause, "not missing ", 12) == 0) {
+    ok = check_(json != NULL && !json_array_has_str(json, "/error/missing", clause + 12), file,
+                line, "%smissing should not name %s: %s", what, clause + 12, doc);
+  } else if (strncmp(clause, "missing ", 8) == 0) {
+    ok = check_(json_array_has_str(json, "/error/missing", clause + 8), file, line,
+                "%smissing should name %s: %s", what, clause + 8, doc);
+  } else if (strncmp(clause, "invalid ", 8) == 0) {
+    ok = check_(json_array_has_obj(json, "/error/invalid", "pointer", clause + 8), file, line,
+                "%sinvalid should name %s: %s", what, clause + 8, doc);
+  } else if (strncmp(clause, "status ", 7) == 0) {
+    ok = check_(json_int(json, "/error/status", &n) && n == atoll(clause + 7), file, line,
+                "%serror status should be %s: %s", what, clause + 7, doc);
+  } else if (strncmp(clause, "has ", 4) == 0) {
+    ok = check_(json_at(json, clause + 4) != NULL, file, line, "%s%s should be present: %s", what,
+                clause + 4, doc);
+  } else if (clause[0] == '/' && (eq = strstr(clause, " = ")) != NULL) {
+    path = strndup(clause, (size_t)(eq - clause));
+    ok = check_(json_str_eq(json, path, eq + 3), file, line, "%s%s should be \"%s\": %s", what,
+                path, eq + 3, doc);
+  } else if (clause[0] == '/' && (eq = strstr(clause, " is ")) != NULL) {
+    path = strndup(clause, (size_t)(eq - clause));
+    ok = check_(json_is(json, path, eq + 4), file, line, "%s%s should be %s: %s", what, path,
+                eq + 4, doc);
+  } else if (clause[0] == '/' && (eq = strstr(clause, " has ")) != NULL) {
+    path = strndup(clause, (size_t)(eq - clause));
+    ok = check_(json_len(json, path) == atoi(eq + 5), file, line,
+                "%s%s should have %s entries: %s", what, path, eq + 5, doc);
+  } else {
+    ok = check_(0, file, line, "%sunreadable expectation \"%s\"", what, clause);
+  }
+  free(path);
+  return ok;
+}
+
+int check_expect_(const char *json, const char *expect, const char *what, const char *file,
+                  int line) {
+  int ok = 1;
+  const char *p = expect;
+  while (p != NULL && *p != '\0') {
+    const char *end = strstr(p, "; ");
+    char *clause = end ? strndup(p, (size_t)(end - p)) : strdup(p);
+    ok &= check_clause(json, clause, what, file, line);
+    free(clause);
+    p = end ? end + 2 : NULL;
+  }
+  return ok;
+}
+
+/* ---- tables --------------------------------------------------------------------------------------- */
+
+void run_cases_(const oc_client *client, const call_case *cases, size_t count, const char *file,
+                int line) {
+  size_t i;
+  for (i = 0; i < count; i++) {
+    const call_case *c = &cases[i];
+    const named_op *op = named_op_find(c->operation);
+    char *what = fmt("case %zu (%s %s): ", i, c->operation, c->request ? c->request : "NULL");
+    call_result named = call_named_(client, c->operation, c->request, file, line);
+    call_result called = call_op_(op->client_f ? client : NULL, c->operation, c->request, NULL,
+                                  op->kind, file, line);
+    check_(named.status == c->status, file, line, "%sgot %s, want %s: %s", what,
+           oc_status_name((uint32_t)named.status), oc_status_name((uint32_t)c->status),
+           named.json ? named.json : "(null)");
+    check_(named.status == called.status && named.json && called.json &&
+               strcmp(named.json, called.json) == 0,
+           file, line, "%sthe named function and oc_call differ: %s %s / %s %s", what,
+           oc_status_name((uint32_t)named.status), named.json ? named.json : "(null)",
+           oc_status_name((uint32_t)called.status), called.json ? called.json : "(null)");
+    check_expect_(named.json, c->expect, what, file, line);
+    result_free(&named);
+    result_free(&called);
+    free(what);
+  }
 }
 
 void result_free(call_result *c) {
@@ -831,13 +1107,11 @@ oc_client *emu_client(const char *extra_members) {
 
 /* ---- the OAuth flow -------------------------------------------------------------------------------------- */
 
-const char *const API_KEY = "apiKEYkey12345";
-const char *const API_SECRET = "apiSECRETc0ffee99";
+const char *const API_KEY = API_KEY_TEXT;
+const char *const API_SECRET = API_SECRET_TEXT;
 /* The provider only redirects there; nothing needs to listen. */
-const char *const CALLBACK = "http://127.0.0.1:9/auth/callback";
-const char *const ELEMENT = "infusionsoftecommerce";
-
-
+const char *const CALLBACK = CALLBACK_TEXT;
+const char *const ELEMENT = ELEMENT_TEXT;
 
 char *oauth_request(const char *state) {
   if (state == NULL)

@@ -1,11 +1,13 @@
 /*
- * Every function of the C ABI (shared/spec/abi.md), called from C against the emulator:
- * the OAuth flow and the instance lifecycle end to end, the callback listener, the static
- * functions, and every status reached for real (OC_ERR_INTERNAL excepted: no input reaches a
- * panic from C without a test hook in the library; the panic boundary is tested in Rust).
+ * Every function of the C API (docs/c-api.md), called from C against the emulator: the OAuth
+ * flow and the instance lifecycle end to end, the callback listener, the static functions,
+ * and every status reached for real (OC_ERR_INTERNAL excepted: no input reaches a panic from
+ * C without a test hook in the library; the panic boundary is tested in Rust).
  *
  * Every call goes through CALL/CALLP (support.c), which checks the out-pointer, the JSON,
  * the error document's kind and message, and that no secret appears where it may not.
+ * Repeated call-and-check runs are tables of call_case rows run by RUN_CASES, which also runs
+ * each row through oc_call and checks that both give the same document.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE 1
@@ -17,71 +19,6 @@
 #include <string.h>
 
 #include "support.h"
-
-#define NELEMS(a) (sizeof(a) / sizeof((a)[0]))
-
-/* ---- helpers ------------------------------------------------------------------------------------ */
-
-/* The journal's number of entries (all requests the library sent since the last reset). */
-static int journal_len(void) {
-  char *j = emu_journal();
-  int n = json_len(j, "");
-  free(j);
-  return n;
-}
-
-/* The last journal entry as a malloc'd JSON text. */
-static char *journal_last(void) {
-  char *j = emu_journal();
-  int n = json_len(j, "");
-  char *out = NULL;
-  if (n > 0) {
-    char *path = fmt("/%d", n - 1);
-    const char *start = json_at(j, path);
-    const char *end = start ? json_skip(start) : NULL;
-    if (end) out = strndup(start, (size_t)(end - start));
-    free(path);
-  }
-  free(j);
-  return out ? out : strdup("{}");
-}
-
-static void check_missing_(call_result *r, const char *pointer, const char *file, int line) {
-  check_(r->json != NULL && json_array_has_str(r->json, "/error/missing", pointer), file, line,
-         "missing should name %s: %s", pointer, r->json ? r->json : "(null)");
-}
-#define CHECK_MISSING(r, ptr) check_missing_(&(r), (ptr), __FILE__, __LINE__)
-
-static void check_invalid_(call_result *r, const char *pointer, const char *file, int line) {
-  check_(r->json != NULL && json_array_has_obj(r->json, "/error/invalid", "pointer", pointer), file,
-         line, "invalid should name %s: %s", pointer, r->json ? r->json : "(null)");
-}
-#define CHECK_INVALID(r, ptr) check_invalid_(&(r), (ptr), __FILE__, __LINE__)
-
-static void check_api_status_(call_result *r, long long want, const char *file, int line) {
-  long long got = -1;
-  check_(r->json != NULL && json_int(r->json, "/error/status", &got) && got == want, file, line,
-         "error status %lld, want %lld: %s", got, want, r->json ? r->json : "(null)");
-}
-#define CHECK_API_STATUS(r, want) check_api_status_(&(r), (want), __FILE__, __LINE__)
-
-/* Calls a client function expecting `want`; frees the result. */
-#define EXPECT(f, client, request, want)                       \
-  do {                                                         \
-    call_result r_ = CALL((f), (client), (request), RESULT_PLAIN); \
-    CHECK_STATUS(r_.status, (want));                           \
-    result_free(&r_);                                         \
-  } while (0)
-
-static const struct {
-  client_fn f;
-  const char *name;
-} CLIENT_FNS[] = {
-    {oc_oauth_url, "oc_oauth_url"},           {oc_create_instance, "oc_create_instance"},
-    {oc_get_instance, "oc_get_instance"},     {oc_list_instances, "oc_list_instances"},
-    {oc_update_instance, "oc_update_instance"}, {oc_delete_instance, "oc_delete_instance"},
-    {oc_request, "oc_request"},
-};
 
 /* ---- static functions ------------------------------------------------------------------------------ */
 
@@ -111,7 +48,14 @@ static void test_static(void) {
   };
   size_t i;
   test_section("static functions");
-  CHECK_STR(oc_version(), "0.1.0");
+  /* The header's version is the library's (a program built against one header and run with
+   * another library can tell), and the macros agree with each other. */
+  CHECK_STR(oc_version(), OC_VERSION);
+  {
+    char *parts = fmt("%d.%d.%d", OC_VERSION_MAJOR, OC_VERSION_MINOR, OC_VERSION_PATCH);
+    CHECK_STR(parts, OC_VERSION);
+    free(parts);
+  }
   CHECK(oc_version() == oc_version());
   /* The numbers are fixed by the contract. */
   CHECK(OC_OK == 0 && OC_ERR_INVALID_ARGUMENT == 1 && OC_ERR_VALIDATION == 2 &&
@@ -128,43 +72,75 @@ static void test_static(void) {
 
 /* ---- oc_client_new ------------------------------------------------------------------------------------ */
 
-static void client_new_expect_(const char *config, oc_status want, const char *missing,
-                               const char *invalid, const char *file, int line) {
+/* A configuration oc_client_new refuses, and how. */
+typedef struct refused_config {
+  const char *config;
+  oc_status status;
+  const char *missing; /* a pointer error.missing must name, or NULL */
+  const char *invalid; /* a pointer error.invalid must name, or NULL */
+} refused_config;
+
+static const char BAD_UTF8_CONFIG[] = {'{', '"', 'u', 's', 'e', 'r', 'A', 'g', 'e', 'n', 't', '"',
+                                       ':', '"', (char)0xC3, (char)0x28, '"', '}', '\0'};
+
+static const refused_config REFUSED_CONFIGS[] = {
+    {"{\"userSecret\":\"lonelySecret77\"}", OC_ERR_VALIDATION, "/organizationSecret", NULL},
+    {"{\"organizationSecret\":\"lonelySecret77\"}", OC_ERR_VALIDATION, "/userSecret", NULL},
+    {"{\"userSecret\":\"\",\"organizationSecret\":\"lonelySecret77\"}", OC_ERR_VALIDATION,
+     "/userSecret", NULL},
+    {"{\"userSecret\":\"abc\\r\\nSecretXYZcrlf\",\"organizationSecret\":\"o12345\"}",
+     OC_ERR_VALIDATION, NULL, "/userSecret"},
+    {"{\"userSecret\":\"u12345\",\"organizationSecret\":\"SecretXYZctrl\\n\"}", OC_ERR_VALIDATION,
+     NULL, "/organizationSecret"},
+    {"{\"userSecret\":\"u12345\",\"organizationSecret\":\"a\\u0007SecretXYZctrl\"}",
+     OC_ERR_VALIDATION, NULL, "/organizationSecret"},
+    {"{\"baseUrl\":\"http://example.com/elements/api-v2\"}", OC_ERR_VALIDATION, NULL, "/baseUrl"},
+    {"{\"baseUrl\":\"ftp://127.0.0.1/elements/api-v2\"}", OC_ERR_VALIDATION, NULL, "/baseUrl"},
+    {"{\"baseUrl\":\"/elements/api-v2\"}", OC_ERR_VALIDATION, NULL, "/baseUrl"},
+    {"{\"timeoutMs\":0}", OC_ERR_VALIDATION, NULL, "/timeoutMs"},
+    {"{\"timeoutMs\":\"soon\"}", OC_ERR_INVALID_ARGUMENT, NULL, "/timeoutMs"},
+    {"{\"allowInsecureHttp\":\"yes\"}", OC_ERR_INVALID_ARGUMENT, NULL, "/allowInsecureHttp"},
+    {"{\"deadlineMs\":0}", OC_ERR_VALIDATION, NULL, "/deadlineMs"},
+    {"{\"deadlineMs\":\"soon\"}", OC_ERR_INVALID_ARGUMENT, NULL, "/deadlineMs"},
+    {"{\"timeoutMs\":5000,\"timeoutMs\":1}", OC_ERR_INVALID_ARGUMENT, NULL, "/timeoutMs"},
+    {"not json", OC_ERR_INVALID_ARGUMENT, NULL, NULL},
+    {"[]", OC_ERR_INVALID_ARGUMENT, NULL, NULL},
+    {BAD_UTF8_CONFIG, OC_ERR_INVALID_ARGUMENT, NULL, NULL},
+};
+
+/* oc_client_new must refuse the row's configuration with the row's status, set *client_out to
+ * NULL, and write an error document naming what the row names; the same with error_json_out
+ * NULL (same status, no document). */
+static void check_refused_config(const refused_config *row) {
+  const char *config = row->config;
   oc_client *client = (oc_client *)&client; /* a sentinel that must become NULL */
   char *error = NULL;
   oc_status status = oc_client_new(config, &client, &error);
-  check_(status == want, file, line, "oc_client_new(%s): got %s, want %s: %s", config,
-         oc_status_name((uint32_t)status), oc_status_name((uint32_t)want), error ? error : "");
-  check_(client == NULL, file, line, "oc_client_new(%s) failed but *client_out is not NULL",
-         config);
-  check_(error != NULL && json_valid(error), file, line, "no JSON error document for %s", config);
+  CHECK_MSG(status == row->status, "oc_client_new(%s): got %s, want %s: %s", config,
+            oc_status_name((uint32_t)status), oc_status_name((uint32_t)row->status),
+            error ? error : "");
+  CHECK_MSG(client == NULL, "oc_client_new(%s) failed but *client_out is not NULL", config);
+  CHECK_MSG(error != NULL && json_valid(error), "no JSON error document for %s", config);
   if (error != NULL) {
-    check_error_doc_(error, status, file, line);
-    check_no_secrets_(error, RESULT_PLAIN, file, line);
-    if (missing)
-      check_(json_array_has_str(error, "/error/missing", missing), file, line,
-             "missing should name %s: %s", missing, error);
-    if (invalid)
-      check_(json_array_has_obj(error, "/error/invalid", "pointer", invalid), file, line,
-             "invalid should name %s: %s", invalid, error);
+    check_error_doc_(error, status, __FILE__, __LINE__);
+    check_no_secrets_(error, RESULT_PLAIN, __FILE__, __LINE__);
+    if (row->missing) check_missing_(error, row->missing, __FILE__, __LINE__);
+    if (row->invalid) check_invalid_(error, row->invalid, __FILE__, __LINE__);
   }
   oc_string_free(error);
-  /* error_json_out may be NULL: same status, no document. */
   client = (oc_client *)&client;
   status = oc_client_new(config, &client, NULL);
-  check_(status == want && client == NULL, file, line,
-         "oc_client_new(%s, &c, NULL): got %s, client %p", config,
-         oc_status_name((uint32_t)status), (void *)client);
+  CHECK_MSG(status == row->status && client == NULL, "oc_client_new(%s, &c, NULL): got %s, client %p",
+            config, oc_status_name((uint32_t)status), (void *)client);
   if (status == OC_OK) oc_client_free(client);
 }
-#define CLIENT_NEW_EXPECT(config, want, missing, invalid) \
-  client_new_expect_((config), (want), (missing), (invalid), __FILE__, __LINE__)
 
 static void test_client_new(void) {
   oc_client *client = NULL;
   char *error = (char *)&client;
   oc_status status;
   char *config;
+  size_t i;
   test_section("oc_client_new");
 
   /* Success: error_json_out is set to NULL, or may itself be NULL. */
@@ -179,7 +155,7 @@ static void test_client_new(void) {
   oc_client_free(client);
 
   config = fmt("{\"baseUrl\":\"%s\",\"userSecret\":\"%s\",\"organizationSecret\":\"%s\","
-               "\"timeoutMs\":5000,\"connectTimeoutMs\":1000,\"maxRetries\":0,"
+               "\"timeoutMs\":5000,\"connectTimeoutMs\":1000,\"maxRetries\":0,\"deadlineMs\":9000,"
                "\"maxResponseBytes\":1024,\"userAgent\":\"c-tests/1\",\"allowInsecureHttp\":false}",
                emu_base_url(), USER_SECRET, ORG_SECRET);
   client = client_new_checked(config);
@@ -201,9 +177,8 @@ static void test_client_new(void) {
   status = oc_client_new("{}", NULL, NULL);
   CHECK_STATUS(status, OC_ERR_INVALID_ARGUMENT);
 
-  /* NULL config: abi.md does not say (only "NULL request_json"); the header says config_json
-   * "is NULL or a NUL-terminated string". Accept defaults or OC_ERR_INVALID_ARGUMENT, but it must
-   * not crash, and must be consistent with the out-pointers. */
+  /* NULL config: the header makes it OC_ERR_INVALID_ARGUMENT ("pass {} for the defaults");
+   * either way it must not crash, and must be consistent with the out-pointers. */
   client = (oc_client *)&client;
   error = NULL;
   status = oc_client_new(NULL, &client, &error);
@@ -221,144 +196,215 @@ static void test_client_new(void) {
   secret_add("SecretXYZcrlf", SECRET_ALWAYS);
   secret_add("SecretXYZctrl", SECRET_ALWAYS);
   secret_add("lonelySecret77", SECRET_ALWAYS);
-  CLIENT_NEW_EXPECT("{\"userSecret\":\"lonelySecret77\"}", OC_ERR_VALIDATION, "/organizationSecret", NULL);
-  CLIENT_NEW_EXPECT("{\"organizationSecret\":\"lonelySecret77\"}", OC_ERR_VALIDATION, "/userSecret", NULL);
-  CLIENT_NEW_EXPECT("{\"userSecret\":\"\",\"organizationSecret\":\"lonelySecret77\"}",
-                    OC_ERR_VALIDATION, "/userSecret", NULL);
-  CLIENT_NEW_EXPECT("{\"userSecret\":\"abc\\r\\nSecretXYZcrlf\",\"organizationSecret\":\"o12345\"}",
-                    OC_ERR_VALIDATION, NULL, "/userSecret");
-  CLIENT_NEW_EXPECT("{\"userSecret\":\"u12345\",\"organizationSecret\":\"SecretXYZctrl\\n\"}",
-                    OC_ERR_VALIDATION, NULL, "/organizationSecret");
-  CLIENT_NEW_EXPECT("{\"userSecret\":\"u12345\",\"organizationSecret\":\"a\\u0007SecretXYZctrl\"}",
-                    OC_ERR_VALIDATION, NULL, "/organizationSecret");
-  CLIENT_NEW_EXPECT("{\"baseUrl\":\"http://example.com/elements/api-v2\"}", OC_ERR_VALIDATION,
-                    NULL, "/baseUrl");
-  CLIENT_NEW_EXPECT("{\"baseUrl\":\"ftp://127.0.0.1/elements/api-v2\"}", OC_ERR_VALIDATION, NULL,
-                    "/baseUrl");
-  CLIENT_NEW_EXPECT("{\"baseUrl\":\"/elements/api-v2\"}", OC_ERR_VALIDATION, NULL, "/baseUrl");
-  CLIENT_NEW_EXPECT("{\"timeoutMs\":0}", OC_ERR_VALIDATION, NULL, "/timeoutMs");
-  CLIENT_NEW_EXPECT("{\"timeoutMs\":\"soon\"}", OC_ERR_INVALID_ARGUMENT, NULL, "/timeoutMs");
-  CLIENT_NEW_EXPECT("{\"allowInsecureHttp\":\"yes\"}", OC_ERR_INVALID_ARGUMENT, NULL,
-                    "/allowInsecureHttp");
-  CLIENT_NEW_EXPECT("not json", OC_ERR_INVALID_ARGUMENT, NULL, NULL);
-  CLIENT_NEW_EXPECT("[]", OC_ERR_INVALID_ARGUMENT, NULL, NULL);
-  {
-    const char bad_utf8[] = {'{', '"', 'u', 's', 'e', 'r', 'A', 'g', 'e', 'n', 't', '"', ':',
-                             '"', (char)0xC3, (char)0x28, '"', '}', '\0'};
-    CLIENT_NEW_EXPECT(bad_utf8, OC_ERR_INVALID_ARGUMENT, NULL, NULL);
-  }
+  for (i = 0; i < NELEMS(REFUSED_CONFIGS); i++) check_refused_config(&REFUSED_CONFIGS[i]);
 }
 
 /* ---- OC_ERR_INVALID_ARGUMENT ------------------------------------------------------------------------- */
 
+static const char BAD_UTF8_REQUEST[] = {'{', '"', 'i', 'd', '"', ':', '1', ',', '"', 'n', '"', ':',
+                                        '"', (char)0xFF, (char)0xFE, '"', '}', '\0'};
+
+#define OAUTH_WITH(members)                                                                  \
+  "{\"element\":\"" ELEMENT_TEXT "\",\"apiSecret\":\"" API_SECRET_TEXT "\"," \
+  "\"callbackUrl\":\"http://127.0.0.1:9/cb\"," members "}"
+
+static const call_case NOT_REQUESTS[] = {
+    /* Not a JSON object, or not JSON at all. */
+    {"get_instance", "not json", OC_ERR_INVALID_ARGUMENT, NULL},
+    {"get_instance", "", OC_ERR_INVALID_ARGUMENT, NULL},
+    {"get_instance", "[]", OC_ERR_INVALID_ARGUMENT, NULL},
+    {"get_instance", "null", OC_ERR_INVALID_ARGUMENT, NULL},
+    {"get_instance", "42", OC_ERR_INVALID_ARGUMENT, NULL},
+    {"get_instance", "\"x\"", OC_ERR_INVALID_ARGUMENT, NULL},
+    {"get_instance", "{\"id\":1", OC_ERR_INVALID_ARGUMENT, NULL},
+    {"get_instance", "{\"id\":1}}", OC_ERR_INVALID_ARGUMENT, NULL},
+    {"parse_callback", "not json", OC_ERR_INVALID_ARGUMENT, NULL},
+    {"parse_callback", "", OC_ERR_INVALID_ARGUMENT, NULL},
+    {"parse_callback", "[]", OC_ERR_INVALID_ARGUMENT, NULL},
+    {"parse_callback", "null", OC_ERR_INVALID_ARGUMENT, NULL},
+    {"parse_callback", "42", OC_ERR_INVALID_ARGUMENT, NULL},
+    {"parse_callback", "\"x\"", OC_ERR_INVALID_ARGUMENT, NULL},
+    {"parse_callback", "{\"id\":1", OC_ERR_INVALID_ARGUMENT, NULL},
+    {"parse_callback", "{\"id\":1}}", OC_ERR_INVALID_ARGUMENT, NULL},
+    {"parse_callback", NULL, OC_ERR_INVALID_ARGUMENT, NULL},
+    {"await_callback", NULL, OC_ERR_INVALID_ARGUMENT, NULL},
+    {"verify_webhook", NULL, OC_ERR_INVALID_ARGUMENT, NULL},
+    {"parse_callback", BAD_UTF8_REQUEST, OC_ERR_INVALID_ARGUMENT, NULL},
+    {"verify_webhook", BAD_UTF8_REQUEST, OC_ERR_INVALID_ARGUMENT, NULL},
+};
+
+/* A member of the wrong type is named in invalid[].pointer. */
+static const call_case WRONG_TYPES[] = {
+    {"get_instance", "{\"id\":\"x\"}", OC_ERR_INVALID_ARGUMENT, "invalid /id"},
+    {"get_instance", "{\"id\":true}", OC_ERR_INVALID_ARGUMENT, "invalid /id"},
+    {"delete_instance", "{\"id\":[1]}", OC_ERR_INVALID_ARGUMENT, "invalid /id"},
+    {"oauth_url", OAUTH_WITH("\"apiKey\":5"), OC_ERR_INVALID_ARGUMENT, "invalid /apiKey"},
+    {"oauth_url", OAUTH_WITH("\"apiKey\":\"k\",\"params\":[\"x\"]"), OC_ERR_INVALID_ARGUMENT,
+     "invalid /params"},
+    {"list_instances", "{\"tags\":\"t\"}", OC_ERR_INVALID_ARGUMENT, "invalid /tags"},
+    {"list_instances", "{\"pageSize\":\"ten\"}", OC_ERR_INVALID_ARGUMENT, "invalid /pageSize"},
+    {"update_instance", "{\"id\":1,\"instance\":[]}", OC_ERR_INVALID_ARGUMENT, "invalid /instance"},
+    {"update_instance", "{\"id\":1,\"instance\":{},\"partial\":\"yes\"}", OC_ERR_INVALID_ARGUMENT,
+     "invalid /partial"},
+    {"request", "{\"method\":\"GET\",\"path\":5}", OC_ERR_INVALID_ARGUMENT, "invalid /path"},
+    {"request", "{\"method\":\"GET\",\"path\":\"/ping\",\"headers\":[]}", OC_ERR_INVALID_ARGUMENT,
+     "invalid /headers"},
+    {"create_instance", "{\"element\":{\"key\":\"" ELEMENT_TEXT "\"},\"name\":5,\"tags\":[]}",
+     OC_ERR_INVALID_ARGUMENT, "invalid /name"},
+    {"parse_callback", "{\"url\":5}", OC_ERR_INVALID_ARGUMENT, "invalid /url"},
+    {"await_callback", "{\"callbackUrl\":\"http://127.0.0.1:1/cb\",\"timeoutMs\":\"x\"}",
+     OC_ERR_INVALID_ARGUMENT, "invalid /timeoutMs"},
+    {"verify_webhook", "{\"signatureKey\":7,\"body\":\"{}\"}", OC_ERR_INVALID_ARGUMENT,
+     "invalid /signatureKey"},
+};
+
+/* A member named twice, at any depth, is refused naming it: never resolved last-wins. */
+static const call_case DUPLICATE_MEMBERS[] = {
+    {"get_instance", "{\"id\":1,\"id\":2}", OC_ERR_INVALID_ARGUMENT, "invalid /id"},
+    {"delete_instance", "{\"id\":1,\"id\":1}", OC_ERR_INVALID_ARGUMENT, "invalid /id"},
+    {"create_instance",
+     "{\"element\":{\"key\":\"" ELEMENT_TEXT "\",\"key\":\"infusionsoftcrm\"},"
+     "\"providerData\":{\"code\":\"c0de0000\"},\"configuration\":{\"oauth.callback.url\":\"" CALLBACK_TEXT
+     "\",\"oauth.api.key\":\"" API_KEY_TEXT "\",\"oauth.api.secret\":\"" API_SECRET_TEXT "\"},"
+     "\"name\":\"dup\"}",
+     OC_ERR_INVALID_ARGUMENT, "invalid /element/key"},
+    {"create_instance",
+     "{\"element\":{\"key\":\"" ELEMENT_TEXT "\"},\"providerData\":{\"code\":\"c0de0000\"},"
+     "\"configuration\":{\"oauth.callback.url\":\"" CALLBACK_TEXT "\",\"oauth.api.key\":\"" API_KEY_TEXT
+     "\",\"oauth.api.key\":\"evil\",\"oauth.api.secret\":\"" API_SECRET_TEXT "\"},\"name\":\"dup\"}",
+     OC_ERR_INVALID_ARGUMENT, "invalid /configuration/oauth.api.key"},
+    {"list_instances", "{\"tags\":[\"a\"],\"future\":[{\"k\":1},{\"k/~\":1,\"k/~\":2}]}",
+     OC_ERR_INVALID_ARGUMENT, "invalid /future/1/k~1~0"},
+    {"request", "{\"method\":\"GET\",\"path\":\"/ok\",\"path\":\"//evil/x\"}",
+     OC_ERR_INVALID_ARGUMENT, "invalid /path"},
+    {"parse_callback", "{\"url\":\"?code=a&state=s\",\"url\":\"?code=b&state=s\"}",
+     OC_ERR_INVALID_ARGUMENT, "invalid /url"},
+    {"verify_webhook",
+     "{\"signatureKey\":\"whKEYdup123\",\"headers\":{\"Elements-Webhook-Signature\":\"sha256=a\","
+     "\"Elements-Webhook-Signature\":\"sha256=b\"},\"body\":\"{}\"}",
+     OC_ERR_INVALID_ARGUMENT, "invalid /headers/Elements-Webhook-Signature"},
+};
+
 static void test_invalid_argument(void) {
   oc_client *client = emu_client("");
   size_t i;
-  const char bad_utf8[] = {'{', '"', 'i', 'd', '"', ':', '1', ',', '"', 'n', '"', ':',
-                           '"', (char)0xFF, (char)0xFE, '"', '}', '\0'};
-  static const char *const not_objects[] = {"not json", "", "[]", "null", "42", "\"x\"",
-                                            "{\"id\":1", "{\"id\":1}}"};
   test_section("OC_ERR_INVALID_ARGUMENT");
   emu_reset();
 
-  for (i = 0; i < NELEMS(CLIENT_FNS); i++) {
-    char *out = (char *)&client;
+  /* NULL client, request and out-pointer, and bytes that are not UTF-8, for every named
+   * function. */
+  for (i = 0; i < NAMED_OPS_COUNT; i++) {
+    const named_op *op = &NAMED_OPS[i];
     oc_status status;
-    call_result r = CALL(CLIENT_FNS[i].f, NULL, "{\"id\":1}", RESULT_PLAIN);
-    CHECK_MSG(r.status == OC_ERR_INVALID_ARGUMENT, "%s(NULL client): %s", CLIENT_FNS[i].name,
-              oc_status_name((uint32_t)r.status));
-    result_free(&r);
-    r = CALL(CLIENT_FNS[i].f, client, NULL, RESULT_PLAIN);
-    CHECK_MSG(r.status == OC_ERR_INVALID_ARGUMENT, "%s(NULL request): %s", CLIENT_FNS[i].name,
-              oc_status_name((uint32_t)r.status));
-    result_free(&r);
-    status = CLIENT_FNS[i].f(client, "{\"id\":1}", NULL);
-    CHECK_MSG(status == OC_ERR_INVALID_ARGUMENT, "%s(NULL out): %s", CLIENT_FNS[i].name,
-              oc_status_name((uint32_t)status));
-    /* NULL client and NULL out together: still nothing written, nothing crashes. */
-    status = CLIENT_FNS[i].f(NULL, NULL, NULL);
-    CHECK_STATUS(status, OC_ERR_INVALID_ARGUMENT);
-    r = CALL(CLIENT_FNS[i].f, client, bad_utf8, RESULT_PLAIN);
-    CHECK_MSG(r.status == OC_ERR_INVALID_ARGUMENT, "%s(invalid UTF-8): %s", CLIENT_FNS[i].name,
-              oc_status_name((uint32_t)r.status));
-    result_free(&r);
-    (void)out;
-  }
-  {
-    call_result r = CALLP(oc_parse_callback, NULL, RESULT_PLAIN);
-    CHECK_STATUS(r.status, OC_ERR_INVALID_ARGUMENT);
-    result_free(&r);
-    r = CALLP(oc_await_callback, NULL, RESULT_PLAIN);
-    CHECK_STATUS(r.status, OC_ERR_INVALID_ARGUMENT);
-    result_free(&r);
-    CHECK_STATUS(oc_parse_callback("{\"url\":\"code=a\"}", NULL), OC_ERR_INVALID_ARGUMENT);
-    CHECK_STATUS(oc_await_callback("{\"callbackUrl\":\"http://127.0.0.1:1/cb\"}", NULL),
-                 OC_ERR_INVALID_ARGUMENT);
-    r = CALLP(oc_parse_callback, bad_utf8, RESULT_PLAIN);
-    CHECK_STATUS(r.status, OC_ERR_INVALID_ARGUMENT);
-    result_free(&r);
-  }
-  for (i = 0; i < NELEMS(not_objects); i++) {
-    call_result r = CALL(oc_get_instance, client, not_objects[i], RESULT_PLAIN);
-    CHECK_MSG(r.status == OC_ERR_INVALID_ARGUMENT, "oc_get_instance(%s): %s", not_objects[i],
-              oc_status_name((uint32_t)r.status));
-    result_free(&r);
-    r = CALLP(oc_parse_callback, not_objects[i], RESULT_PLAIN);
-    CHECK_MSG(r.status == OC_ERR_INVALID_ARGUMENT, "oc_parse_callback(%s): %s", not_objects[i],
-              oc_status_name((uint32_t)r.status));
-    result_free(&r);
-  }
-  {
-    /* A member of the wrong type is named in invalid[].pointer. */
-    static const struct {
-      client_fn f;
-      const char *request;
-      const char *pointer;
-    } wrong[] = {
-        {oc_get_instance, "{\"id\":\"x\"}", "/id"},
-        {oc_get_instance, "{\"id\":true}", "/id"},
-        {oc_delete_instance, "{\"id\":[1]}", "/id"},
-        {oc_oauth_url,
-         "{\"element\":\"infusionsoftecommerce\",\"apiKey\":5,\"apiSecret\":\"apiSECRETc0ffee99\","
-         "\"callbackUrl\":\"http://127.0.0.1:9/cb\"}",
-         "/apiKey"},
-        {oc_oauth_url,
-         "{\"element\":\"infusionsoftecommerce\",\"apiKey\":\"k\",\"apiSecret\":\"apiSECRETc0ffee99\","
-         "\"callbackUrl\":\"http://127.0.0.1:9/cb\",\"params\":[\"x\"]}",
-         "/params"},
-        {oc_list_instances, "{\"tags\":\"t\"}", "/tags"},
-        {oc_list_instances, "{\"pageSize\":\"ten\"}", "/pageSize"},
-        {oc_update_instance, "{\"id\":1,\"instance\":[]}", "/instance"},
-        {oc_update_instance, "{\"id\":1,\"instance\":{},\"partial\":\"yes\"}", "/partial"},
-        {oc_request, "{\"method\":\"GET\",\"path\":5}", "/path"},
-        {oc_request, "{\"method\":\"GET\",\"path\":\"/ping\",\"headers\":[]}", "/headers"},
-        {oc_create_instance,
-         "{\"element\":{\"key\":\"infusionsoftecommerce\"},\"name\":5,\"tags\":[]}", "/name"},
-    };
-    for (i = 0; i < NELEMS(wrong); i++) {
-      call_result r = CALL(wrong[i].f, client, wrong[i].request, RESULT_PLAIN);
-      CHECK_MSG(r.status == OC_ERR_INVALID_ARGUMENT, "%s: %s", wrong[i].request,
+    call_result r;
+    if (op->client_f != NULL) {
+      r = CALL(op->client_f, NULL, "{\"id\":1}", RESULT_PLAIN);
+      CHECK_MSG(r.status == OC_ERR_INVALID_ARGUMENT, "oc_%s(NULL client): %s", op->name,
                 oc_status_name((uint32_t)r.status));
-      CHECK_INVALID(r, wrong[i].pointer);
       result_free(&r);
-    }
-    {
-      call_result r = CALLP(oc_parse_callback, "{\"url\":5}", RESULT_PLAIN);
-      CHECK_STATUS(r.status, OC_ERR_INVALID_ARGUMENT);
-      CHECK_INVALID(r, "/url");
+      r = CALL(op->client_f, client, NULL, RESULT_PLAIN);
+      CHECK_MSG(r.status == OC_ERR_INVALID_ARGUMENT, "oc_%s(NULL request): %s", op->name,
+                oc_status_name((uint32_t)r.status));
       result_free(&r);
-      r = CALLP(oc_await_callback, "{\"callbackUrl\":\"http://127.0.0.1:1/cb\",\"timeoutMs\":\"x\"}",
-                RESULT_PLAIN);
-      CHECK_STATUS(r.status, OC_ERR_INVALID_ARGUMENT);
-      CHECK_INVALID(r, "/timeoutMs");
+      status = op->client_f(client, "{\"id\":1}", NULL);
+      CHECK_MSG(status == OC_ERR_INVALID_ARGUMENT, "oc_%s(NULL out): %s", op->name,
+                oc_status_name((uint32_t)status));
+      /* NULL client and NULL out together: still nothing written, nothing crashes. */
+      status = op->client_f(NULL, NULL, NULL);
+      CHECK_STATUS(status, OC_ERR_INVALID_ARGUMENT);
+      r = CALL(op->client_f, client, BAD_UTF8_REQUEST, RESULT_PLAIN);
+      CHECK_MSG(r.status == OC_ERR_INVALID_ARGUMENT, "oc_%s(invalid UTF-8): %s", op->name,
+                oc_status_name((uint32_t)r.status));
       result_free(&r);
+    } else {
+      status = op->plain_f("{\"url\":\"code=a\",\"callbackUrl\":\"http://127.0.0.1:1/cb\"}", NULL);
+      CHECK_MSG(status == OC_ERR_INVALID_ARGUMENT, "oc_%s(NULL out): %s", op->name,
+                oc_status_name((uint32_t)status));
+      status = op->plain_f(NULL, NULL);
+      CHECK_STATUS(status, OC_ERR_INVALID_ARGUMENT);
     }
   }
-  CHECK_MSG(journal_len() == 0, "invalid arguments sent %d requests", journal_len());
+  RUN_CASES(client, NOT_REQUESTS);
+  RUN_CASES(client, WRONG_TYPES);
+  RUN_CASES(client, DUPLICATE_MEMBERS);
+  CHECK_MSG(emu_journal_len() == 0, "invalid arguments sent %d requests", emu_journal_len());
   oc_client_free(client);
 }
 
 /* ---- OC_ERR_VALIDATION -------------------------------------------------------------------------------- */
+
+#define INSTANCE_CONFIGURATION                                                            \
+  "\"configuration\":{\"oauth.callback.url\":\"" CALLBACK_TEXT "\",\"oauth.api.key\":\"" \
+  API_KEY_TEXT "\",\"oauth.api.secret\":\"" API_SECRET_TEXT "\""
+
+static const call_case VALIDATION[] = {
+    {"oauth_url",
+     "{\"element\":\"" ELEMENT_TEXT "\",\"apiKey\":\"k1\",\"apiSecret\":\"" API_SECRET_TEXT "\"}",
+     OC_ERR_VALIDATION, "missing /callbackUrl"},
+    {"oauth_url", "{}", OC_ERR_VALIDATION,
+     "missing /element; missing /apiKey; missing /apiSecret; missing /callbackUrl"},
+    {"oauth_url",
+     "{\"element\":\"" ELEMENT_TEXT "\",\"apiKey\":\"\",\"apiSecret\":null,"
+     "\"callbackUrl\":\"http://127.0.0.1:9/cb\"}",
+     OC_ERR_VALIDATION, "missing /apiKey; missing /apiSecret"},
+    {"oauth_url",
+     "{\"element\":\"" ELEMENT_TEXT "\",\"apiKey\":\"k1\",\"apiSecret\":\"" API_SECRET_TEXT "\","
+     "\"callbackUrl\":\"not a url\"}",
+     OC_ERR_VALIDATION, "invalid /callbackUrl"},
+    /* create: every problem at once. */
+    {"create_instance", "{}", OC_ERR_VALIDATION, "missing /element/key; missing /name"},
+    {"create_instance",
+     "{\"element\":{\"key\":\"" ELEMENT_TEXT "\"},\"providerData\":{\"code\":\"codeSECRETunsent1\"},"
+     "\"configuration\":{\"oauth.callback.url\":\"" CALLBACK_TEXT "\",\"oauth.api.secret\":\"" API_SECRET_TEXT
+     "\"},\"name\":\"n\"}",
+     OC_ERR_VALIDATION, "only missing /configuration/oauth.api.key"},
+    {"create_instance",
+     "{\"element\":{\"key\":\"" ELEMENT_TEXT "\"},\"providerData\":{},"
+     "\"configuration\":{\"event.vendor.type\":\"carrier-pigeon\","
+     "\"event.poller.refresh_interval\":\"-5\",\"oauth.callback.url\":\"nope\","
+     "\"event.notification.enabled\":\"maybe\"}}",
+     OC_ERR_VALIDATION,
+     "missing /name; missing /providerData/code; missing /configuration/oauth.api.key; "
+     "missing /configuration/oauth.api.secret; invalid /configuration/event.vendor.type; "
+     "invalid /configuration/event.poller.refresh_interval; "
+     "invalid /configuration/oauth.callback.url; invalid /configuration/event.notification.enabled"},
+    {"create_instance",
+     "{\"element\":{\"key\":\"infusionsoftcrm\"},\"providerData\":{\"code\":\"c0de0000\"},"
+     INSTANCE_CONFIGURATION ",\"infusionsoft.server\":\"\"},\"name\":\"crm\"}",
+     OC_ERR_VALIDATION,
+     "missing /configuration/infusionsoft.server; missing /configuration/infusionsoft.private.key"},
+    /* externalAuthentication "initial" needs no code. */
+    {"create_instance",
+     "{\"element\":{\"key\":\"" ELEMENT_TEXT "\"},\"externalAuthentication\":\"initial\","
+     "\"providerData\":{},\"configuration\":{\"oauth.callback.url\":\"" CALLBACK_TEXT "\"},"
+     "\"name\":\"n\"}",
+     OC_ERR_VALIDATION, "not missing /providerData/code"},
+    {"get_instance", "{}", OC_ERR_VALIDATION, "missing /id"},
+    {"delete_instance", "{\"id\":null}", OC_ERR_VALIDATION, "missing /id"},
+    {"update_instance", "{\"id\":1}", OC_ERR_VALIDATION, "missing /instance"},
+    {"request", "{\"path\":\"/ping\"}", OC_ERR_VALIDATION, "missing /method"},
+    /* Methods, paths and headers oc_request refuses. */
+    {"request", "{\"method\":\"TRACE\",\"path\":\"/ping\"}", OC_ERR_VALIDATION, NULL},
+    {"request", "{\"method\":\"GET\",\"path\":\"ping\"}", OC_ERR_VALIDATION, NULL},
+    {"request", "{\"method\":\"GET\",\"path\":\"/hubs/../instances\"}", OC_ERR_VALIDATION, NULL},
+    {"request", "{\"method\":\"GET\",\"path\":\"/hubs/%2e%2E/instances\"}", OC_ERR_VALIDATION, NULL},
+    {"request", "{\"method\":\"GET\",\"path\":\"/ping?x=1\"}", OC_ERR_VALIDATION, NULL},
+    {"request", "{\"method\":\"GET\",\"path\":\"/ping#x\"}", OC_ERR_VALIDATION, NULL},
+    {"request", "{\"method\":\"GET\",\"path\":\"/pi\\nng\"}", OC_ERR_VALIDATION, NULL},
+    {"request", "{\"method\":\"GET\",\"path\":\"/ping\",\"headers\":{\"Authorization\":\"User x\"}}",
+     OC_ERR_VALIDATION, NULL},
+    {"request", "{\"method\":\"GET\",\"path\":\"/ping\",\"headers\":{\"host\":\"evil\"}}",
+     OC_ERR_VALIDATION, NULL},
+    {"request", "{\"method\":\"GET\",\"path\":\"/ping\",\"headers\":{\"Content-Length\":\"5\"}}",
+     OC_ERR_VALIDATION, NULL},
+};
+
+/* A client without secrets: every call but oc_oauth_url fails before sending. */
+static const call_case WITHOUT_SECRETS[] = {
+    {"get_instance", "{\"id\":1}", OC_ERR_VALIDATION, "missing /userSecret; missing /organizationSecret"},
+    {"list_instances", "{}", OC_ERR_VALIDATION, "missing /userSecret"},
+    {"request", "{\"method\":\"GET\",\"path\":\"/ping\"}", OC_ERR_VALIDATION, "missing /userSecret"},
+};
 
 static void test_validation(void) {
   oc_client *client = emu_client("");
@@ -367,147 +413,14 @@ static void test_validation(void) {
   char *config, *request;
   test_section("OC_ERR_VALIDATION");
   emu_reset();
-
-  r = CALL(oc_oauth_url, client,
-           "{\"element\":\"infusionsoftecommerce\",\"apiKey\":\"k1\",\"apiSecret\":\"apiSECRETc0ffee99\"}",
-           RESULT_PLAIN);
-  CHECK_STATUS(r.status, OC_ERR_VALIDATION);
-  CHECK_MISSING(r, "/callbackUrl");
-  result_free(&r);
-  r = CALL(oc_oauth_url, client, "{}", RESULT_PLAIN);
-  CHECK_STATUS(r.status, OC_ERR_VALIDATION);
-  CHECK_MISSING(r, "/element");
-  CHECK_MISSING(r, "/apiKey");
-  CHECK_MISSING(r, "/apiSecret");
-  CHECK_MISSING(r, "/callbackUrl");
-  result_free(&r);
-  r = CALL(oc_oauth_url, client,
-           "{\"element\":\"infusionsoftecommerce\",\"apiKey\":\"\",\"apiSecret\":null,"
-           "\"callbackUrl\":\"http://127.0.0.1:9/cb\"}",
-           RESULT_PLAIN);
-  CHECK_STATUS(r.status, OC_ERR_VALIDATION);
-  CHECK_MISSING(r, "/apiKey");
-  CHECK_MISSING(r, "/apiSecret");
-  result_free(&r);
-  r = CALL(oc_oauth_url, client,
-           "{\"element\":\"infusionsoftecommerce\",\"apiKey\":\"k1\",\"apiSecret\":\"apiSECRETc0ffee99\","
-           "\"callbackUrl\":\"not a url\"}",
-           RESULT_PLAIN);
-  CHECK_STATUS(r.status, OC_ERR_VALIDATION);
-  CHECK_INVALID(r, "/callbackUrl");
-  result_free(&r);
-
-  /* create: every problem at once. */
-  r = CALL(oc_create_instance, client, "{}", RESULT_PLAIN);
-  CHECK_STATUS(r.status, OC_ERR_VALIDATION);
-  CHECK_MISSING(r, "/element/key");
-  CHECK_MISSING(r, "/name");
-  result_free(&r);
-  request = fmt("{\"element\":{\"key\":\"%s\"},\"providerData\":{\"code\":\"codeSECRETunsent1\"},"
-                "\"configuration\":{\"oauth.callback.url\":\"%s\",\"oauth.api.secret\":\"%s\"},"
-                "\"name\":\"n\"}",
-                ELEMENT, CALLBACK, API_SECRET);
   secret_add("codeSECRETunsent1", SECRET_CODE);
-  r = CALL(oc_create_instance, client, request, RESULT_PLAIN);
-  CHECK_STATUS(r.status, OC_ERR_VALIDATION);
-  CHECK_MISSING(r, "/configuration/oauth.api.key");
-  CHECK_MSG(json_len(r.json, "/error/missing") == 1, "only oauth.api.key is missing: %s", r.json);
-  result_free(&r);
-  free(request);
-  r = CALL(oc_create_instance, client,
-           "{\"element\":{\"key\":\"infusionsoftecommerce\"},\"providerData\":{},"
-           "\"configuration\":{\"event.vendor.type\":\"carrier-pigeon\","
-           "\"event.poller.refresh_interval\":\"-5\",\"oauth.callback.url\":\"nope\","
-           "\"event.notification.enabled\":\"maybe\"}}",
-           RESULT_PLAIN);
-  CHECK_STATUS(r.status, OC_ERR_VALIDATION);
-  CHECK_MISSING(r, "/name");
-  CHECK_MISSING(r, "/providerData/code");
-  CHECK_MISSING(r, "/configuration/oauth.api.key");
-  CHECK_MISSING(r, "/configuration/oauth.api.secret");
-  CHECK_INVALID(r, "/configuration/event.vendor.type");
-  CHECK_INVALID(r, "/configuration/event.poller.refresh_interval");
-  CHECK_INVALID(r, "/configuration/oauth.callback.url");
-  CHECK_INVALID(r, "/configuration/event.notification.enabled");
-  result_free(&r);
-  request = fmt("{\"element\":{\"key\":\"infusionsoftcrm\"},\"providerData\":{\"code\":\"c0de0000\"},"
-                "\"configuration\":{\"oauth.callback.url\":\"%s\",\"oauth.api.key\":\"%s\","
-                "\"oauth.api.secret\":\"%s\",\"infusionsoft.server\":\"\"},\"name\":\"crm\"}",
-                CALLBACK, API_KEY, API_SECRET);
-  r = CALL(oc_create_instance, client, request, RESULT_PLAIN);
-  CHECK_STATUS(r.status, OC_ERR_VALIDATION);
-  CHECK_MISSING(r, "/configuration/infusionsoft.server");
-  CHECK_MISSING(r, "/configuration/infusionsoft.private.key");
-  result_free(&r);
-  free(request);
-  /* externalAuthentication "initial" needs no code. */
-  request = fmt("{\"element\":{\"key\":\"%s\"},\"externalAuthentication\":\"initial\","
-                "\"providerData\":{},\"configuration\":{\"oauth.callback.url\":\"%s\"},"
-                "\"name\":\"n\"}",
-                ELEMENT, CALLBACK);
-  r = CALL(oc_create_instance, client, request, RESULT_PLAIN);
-  CHECK_STATUS(r.status, OC_ERR_VALIDATION);
-  CHECK_MSG(!json_array_has_str(r.json, "/error/missing", "/providerData/code"),
-            "initial external authentication needs no code: %s", r.json);
-  result_free(&r);
-  free(request);
+  RUN_CASES(client, VALIDATION);
 
-  r = CALL(oc_get_instance, client, "{}", RESULT_PLAIN);
-  CHECK_STATUS(r.status, OC_ERR_VALIDATION);
-  CHECK_MISSING(r, "/id");
-  result_free(&r);
-  r = CALL(oc_delete_instance, client, "{\"id\":null}", RESULT_PLAIN);
-  CHECK_STATUS(r.status, OC_ERR_VALIDATION);
-  CHECK_MISSING(r, "/id");
-  result_free(&r);
-  r = CALL(oc_update_instance, client, "{\"id\":1}", RESULT_PLAIN);
-  CHECK_STATUS(r.status, OC_ERR_VALIDATION);
-  CHECK_MISSING(r, "/instance");
-  result_free(&r);
-  r = CALL(oc_request, client, "{\"path\":\"/ping\"}", RESULT_PLAIN);
-  CHECK_STATUS(r.status, OC_ERR_VALIDATION);
-  CHECK_MISSING(r, "/method");
-  result_free(&r);
-  {
-    static const char *const bad_requests[] = {
-        "{\"method\":\"TRACE\",\"path\":\"/ping\"}",
-        "{\"method\":\"GET\",\"path\":\"ping\"}",
-        "{\"method\":\"GET\",\"path\":\"/hubs/../instances\"}",
-        "{\"method\":\"GET\",\"path\":\"/hubs/%2e%2E/instances\"}",
-        "{\"method\":\"GET\",\"path\":\"/ping?x=1\"}",
-        "{\"method\":\"GET\",\"path\":\"/ping#x\"}",
-        "{\"method\":\"GET\",\"path\":\"/pi\\nng\"}",
-        "{\"method\":\"GET\",\"path\":\"/ping\",\"headers\":{\"Authorization\":\"User x\"}}",
-        "{\"method\":\"GET\",\"path\":\"/ping\",\"headers\":{\"host\":\"evil\"}}",
-        "{\"method\":\"GET\",\"path\":\"/ping\",\"headers\":{\"Content-Length\":\"5\"}}",
-    };
-    size_t i;
-    for (i = 0; i < NELEMS(bad_requests); i++) {
-      r = CALL(oc_request, client, bad_requests[i], RESULT_PLAIN);
-      CHECK_MSG(r.status == OC_ERR_VALIDATION, "oc_request(%s): %s", bad_requests[i],
-                oc_status_name((uint32_t)r.status));
-      result_free(&r);
-    }
-  }
-
-  /* A client without secrets: every call but oc_oauth_url fails before sending. */
   config = fmt("{\"baseUrl\":\"%s\"}", emu_base_url());
   no_secrets = client_new_checked(config);
   free(config);
-  r = CALL(oc_get_instance, no_secrets, "{\"id\":1}", RESULT_PLAIN);
-  CHECK_STATUS(r.status, OC_ERR_VALIDATION);
-  CHECK_MISSING(r, "/userSecret");
-  CHECK_MISSING(r, "/organizationSecret");
-  result_free(&r);
-  r = CALL(oc_list_instances, no_secrets, "{}", RESULT_PLAIN);
-  CHECK_STATUS(r.status, OC_ERR_VALIDATION);
-  CHECK_MISSING(r, "/userSecret");
-  result_free(&r);
-  r = CALL(oc_request, no_secrets, "{\"method\":\"GET\",\"path\":\"/ping\"}", RESULT_PLAIN);
-  CHECK_STATUS(r.status, OC_ERR_VALIDATION);
-  CHECK_MISSING(r, "/userSecret");
-  result_free(&r);
-  CHECK_MSG(journal_len() == 0, "validation errors sent %d requests", journal_len());
+  RUN_CASES(no_secrets, WITHOUT_SECRETS);
+  CHECK_MSG(emu_journal_len() == 0, "validation errors sent %d requests", emu_journal_len());
 
   /* ... and oc_oauth_url works without them, sending no Authorization header. */
   request = oauth_request("nosecrets-state");
@@ -516,7 +429,7 @@ static void test_validation(void) {
   result_free(&r);
   free(request);
   {
-    char *last = journal_last();
+    char *last = emu_journal_last();
     CHECK_MSG(json_at(last, "/headers/authorization") == NULL,
               "oauth_url without secrets sent Authorization: %s", last);
     free(last);
@@ -527,87 +440,49 @@ static void test_validation(void) {
 
 /* ---- oc_parse_callback (no I/O) ------------------------------------------------------------------------ */
 
+static const call_case PARSE_CALLBACK[] = {
+    {"parse_callback",
+     "{\"url\":\"https://app.example/auth?code=codeSECRETzz99&state=s1&extra=a%2Bb+c\","
+     "\"expectedState\":\"s1\"}",
+     OC_OK, "/code = codeSECRETzz99; /state = s1; /params/extra = a+b c; /params/code = codeSECRETzz99"},
+    {"parse_callback", "{\"url\":\"?code=a%20b+c&state=s1\",\"expectedState\":\"s1\"}", OC_OK,
+     "/code = a b c"},
+    {"parse_callback", "{\"url\":\"code=xyz&state=s1\",\"futureMember\":true}", OC_OK, "/code = xyz"},
+    /* No expectedState: no state needed. */
+    {"parse_callback", "{\"url\":\"code=xyz\"}", OC_OK, "/code = xyz"},
+    {"parse_callback",
+     "{\"url\":\"https://app.example/auth?code=codeSECRETzz99&state=s2\",\"expectedState\":\"s1\"}",
+     OC_ERR_STATE_MISMATCH, NULL},
+    {"parse_callback", "{\"url\":\"code=codeSECRETzz99\",\"expectedState\":\"s1\"}",
+     OC_ERR_STATE_MISMATCH, NULL},
+    /* The state is checked before the error. */
+    {"parse_callback", "{\"url\":\"error=access_denied&state=s2\",\"expectedState\":\"s1\"}",
+     OC_ERR_STATE_MISMATCH, NULL},
+    {"parse_callback",
+     "{\"url\":\"?error=access_denied&error_description=The+user+said+no&state=s1\","
+     "\"expectedState\":\"s1\"}",
+     OC_ERR_OAUTH_DENIED,
+     "/error/oauthError = access_denied; /error/oauthErrorDescription = The user said no"},
+    {"parse_callback", "{\"url\":\"?state=s1\",\"expectedState\":\"s1\"}", OC_ERR_VALIDATION,
+     "missing /code"},
+    {"parse_callback", "{\"url\":\"?code=&state=s1\",\"expectedState\":\"s1\"}", OC_ERR_VALIDATION,
+     "missing /code"},
+    /* Ambiguous callbacks. */
+    {"parse_callback", "{\"url\":\"?code=a&code=b&state=s1\",\"expectedState\":\"s1\"}",
+     OC_ERR_VALIDATION, NULL},
+    {"parse_callback", "{\"url\":\"?code=a&state=s1&state=s1\",\"expectedState\":\"s1\"}",
+     OC_ERR_VALIDATION, NULL},
+    {"parse_callback", "{\"url\":\"?code=a&error=x&error=y&state=s1\"}", OC_ERR_VALIDATION, NULL},
+    {"parse_callback", "{}", OC_ERR_VALIDATION, "missing /url"},
+    /* A value holding :// does not make the query string a URL. */
+    {"parse_callback", "{\"url\":\"code=abc&state=s1&iss=https://idp.example\",\"expectedState\":\"s1\"}",
+     OC_OK, "/code = abc; /params/iss = https://idp.example"},
+};
+
 static void test_parse_callback(void) {
-  call_result r;
   test_section("oc_parse_callback");
   secret_add("codeSECRETzz99", SECRET_CODE);
-
-  r = CALLP(oc_parse_callback,
-            "{\"url\":\"https://app.example/auth?code=codeSECRETzz99&state=s1&extra=a%2Bb+c\","
-            "\"expectedState\":\"s1\"}",
-            RESULT_CALLBACK);
-  CHECK_STATUS(r.status, OC_OK);
-  CHECK(json_str_eq(r.json, "/code", "codeSECRETzz99"));
-  CHECK(json_str_eq(r.json, "/state", "s1"));
-  CHECK(json_str_eq(r.json, "/params/extra", "a+b c"));
-  CHECK(json_str_eq(r.json, "/params/code", "codeSECRETzz99"));
-  result_free(&r);
-
-  r = CALLP(oc_parse_callback, "{\"url\":\"?code=a%20b+c&state=s1\",\"expectedState\":\"s1\"}",
-            RESULT_CALLBACK);
-  CHECK_STATUS(r.status, OC_OK);
-  CHECK(json_str_eq(r.json, "/code", "a b c"));
-  result_free(&r);
-  r = CALLP(oc_parse_callback, "{\"url\":\"code=xyz&state=s1\",\"futureMember\":true}",
-            RESULT_CALLBACK);
-  CHECK_STATUS(r.status, OC_OK);
-  CHECK(json_str_eq(r.json, "/code", "xyz"));
-  result_free(&r);
-  /* No expectedState: no state needed. */
-  r = CALLP(oc_parse_callback, "{\"url\":\"code=xyz\"}", RESULT_CALLBACK);
-  CHECK_STATUS(r.status, OC_OK);
-  CHECK(json_str_eq(r.json, "/code", "xyz"));
-  result_free(&r);
-
-  r = CALLP(oc_parse_callback,
-            "{\"url\":\"https://app.example/auth?code=codeSECRETzz99&state=s2\",\"expectedState\":\"s1\"}",
-            RESULT_PLAIN);
-  CHECK_STATUS(r.status, OC_ERR_STATE_MISMATCH);
-  result_free(&r);
-  r = CALLP(oc_parse_callback, "{\"url\":\"code=codeSECRETzz99\",\"expectedState\":\"s1\"}",
-            RESULT_PLAIN);
-  CHECK_STATUS(r.status, OC_ERR_STATE_MISMATCH);
-  result_free(&r);
-  /* The state is checked before the error. */
-  r = CALLP(oc_parse_callback, "{\"url\":\"error=access_denied&state=s2\",\"expectedState\":\"s1\"}",
-            RESULT_PLAIN);
-  CHECK_STATUS(r.status, OC_ERR_STATE_MISMATCH);
-  result_free(&r);
-  r = CALLP(oc_parse_callback,
-            "{\"url\":\"?error=access_denied&error_description=The+user+said+no&state=s1\","
-            "\"expectedState\":\"s1\"}",
-            RESULT_PLAIN);
-  CHECK_STATUS(r.status, OC_ERR_OAUTH_DENIED);
-  CHECK(json_str_eq(r.json, "/error/oauthError", "access_denied"));
-  CHECK(json_str_eq(r.json, "/error/oauthErrorDescription", "The user said no"));
-  result_free(&r);
-  r = CALLP(oc_parse_callback, "{\"url\":\"?state=s1\",\"expectedState\":\"s1\"}", RESULT_PLAIN);
-  CHECK_STATUS(r.status, OC_ERR_VALIDATION);
-  CHECK_MISSING(r, "/code");
-  result_free(&r);
-  r = CALLP(oc_parse_callback, "{\"url\":\"?code=&state=s1\",\"expectedState\":\"s1\"}",
-            RESULT_PLAIN);
-  CHECK_STATUS(r.status, OC_ERR_VALIDATION);
-  CHECK_MISSING(r, "/code");
-  result_free(&r);
-  {
-    static const char *const ambiguous[] = {
-        "{\"url\":\"?code=a&code=b&state=s1\",\"expectedState\":\"s1\"}",
-        "{\"url\":\"?code=a&state=s1&state=s1\",\"expectedState\":\"s1\"}",
-        "{\"url\":\"?code=a&error=x&error=y&state=s1\"}",
-    };
-    size_t i;
-    for (i = 0; i < NELEMS(ambiguous); i++) {
-      r = CALLP(oc_parse_callback, ambiguous[i], RESULT_PLAIN);
-      CHECK_MSG(r.status == OC_ERR_VALIDATION, "oc_parse_callback(%s): %s", ambiguous[i],
-                oc_status_name((uint32_t)r.status));
-      result_free(&r);
-    }
-  }
-  r = CALLP(oc_parse_callback, "{}", RESULT_PLAIN);
-  CHECK_STATUS(r.status, OC_ERR_VALIDATION);
-  CHECK_MISSING(r, "/url");
-  result_free(&r);
+  RUN_CASES(NULL, PARSE_CALLBACK);
 }
 
 /* ---- the flow and the lifecycle ------------------------------------------------------------------------ */
@@ -639,7 +514,7 @@ static void test_flow(void) {
     free(url);
   }
   result_free(&r);
-  last = journal_last();
+  last = emu_journal_last();
   {
     char *path = fmt("/elements/api-v2/elements/%s/oauth/url", ELEMENT);
     CHECK(json_str_eq(last, "/method", "GET"));
@@ -677,7 +552,7 @@ static void test_flow(void) {
   CHECK_STATUS(r.status, OC_OK);
   CHECK(json_str_eq(r.json, "/element", ELEMENT));
   result_free(&r);
-  last = journal_last();
+  last = emu_journal_last();
   CHECK_MSG(strstr(last, "[\"x\",\"y\"]") && strstr(last, "[\"scope\",\"full\"]"), "params: %s", last);
   free(last);
   r = CALL(oc_oauth_url, client,
@@ -718,7 +593,7 @@ static void test_flow(void) {
   CHECK(json_str_eq(r.json, "/name", "flow-instance"));
   CHECK(json_array_has_str(r.json, "/tags", "flow"));
   result_free(&r);
-  last = journal_last();
+  last = emu_journal_last();
   CHECK(json_str_eq(last, "/method", "POST"));
   CHECK(json_str_eq(last, "/path", "/elements/api-v2/instances"));
   CHECK(json_str_eq(last, "/headers/authorization", "User, Organization"));
@@ -752,7 +627,7 @@ static void test_flow(void) {
   CHECK_MSG(json_at(r.json, "/headers/elements-request-id") != NULL, "lower-case headers: %s",
             r.json);
   result_free(&r);
-  last = journal_last();
+  last = emu_journal_last();
   CHECK(json_str_eq(last, "/path", "/elements/api-v2/hubs/ecommerce/orders"));
   CHECK(json_str_eq(last, "/headers/authorization", "User, Organization, Element"));
   CHECK(json_str_eq(last, "/headers/accept", "application/json"));
@@ -766,7 +641,7 @@ static void test_flow(void) {
   CHECK_STATUS(r.status, OC_OK);
   CHECK(json_int(r.json, "/body/total", &got) && got == 5);
   result_free(&r);
-  last = journal_last();
+  last = emu_journal_last();
   CHECK(json_str_eq(last, "/method", "POST"));
   {
     char *type = json_str(last, "/headers/content-type");
@@ -846,7 +721,7 @@ static void test_flow(void) {
     free(next);
   }
   result_free(&r);
-  last = journal_last();
+  last = emu_journal_last();
   CHECK_MSG(strstr(last, "[\"tags[]\",\"page\"]") && strstr(last, "[\"pageSize\",\"2\"]"),
             "list query: %s", last);
   free(last);
@@ -860,7 +735,7 @@ static void test_flow(void) {
   CHECK(json_str_eq(r.json, "/name", "renamed"));
   CHECK(json_array_has_str(r.json, "/tags", "t2"));
   result_free(&r);
-  last = journal_last();
+  last = emu_journal_last();
   CHECK(json_str_eq(last, "/method", "PUT"));
   free(last);
   request = fmt("{\"id\":%lld,\"partial\":true,\"instance\":{\"name\":\"patched\"}}", id);
@@ -870,7 +745,7 @@ static void test_flow(void) {
   CHECK(json_str_eq(r.json, "/name", "patched"));
   CHECK(json_array_has_str(r.json, "/tags", "t2"));
   result_free(&r);
-  last = journal_last();
+  last = emu_journal_last();
   CHECK(json_str_eq(last, "/method", "PATCH"));
   free(last);
   code = fresh_code(client);
@@ -1269,6 +1144,28 @@ static call_result await_with_browser(struct browser *b, const char *redirect, e
   return r;
 }
 
+/* Requests the listener refuses before listening. */
+static const call_case AWAIT_REFUSED[] = {
+    {"await_callback", "{\"callbackUrl\":\"http://example.com:8765/cb\",\"timeoutMs\":300}",
+     OC_ERR_VALIDATION, "invalid /callbackUrl; missing /expectedState"},
+    {"await_callback",
+     "{\"callbackUrl\":\"http://example.com:8765/cb\",\"expectedState\":\"s\",\"timeoutMs\":300}",
+     OC_ERR_VALIDATION, "invalid /callbackUrl"},
+    {"await_callback", "{\"callbackUrl\":\"http://evil.localhost:8765/cb\",\"expectedState\":\"s\"}",
+     OC_ERR_VALIDATION, "invalid /callbackUrl"},
+    {"await_callback", "{\"callbackUrl\":\"https://127.0.0.1:8765/cb\",\"expectedState\":\"s\"}",
+     OC_ERR_VALIDATION, "invalid /callbackUrl"},
+    {"await_callback", "{\"timeoutMs\":300}", OC_ERR_VALIDATION,
+     "missing /callbackUrl; missing /expectedState"},
+    /* The listener must check the state: without an expected one it does not listen. */
+    {"await_callback", "{\"callbackUrl\":\"http://127.0.0.1:8765/cb\",\"timeoutMs\":300}",
+     OC_ERR_VALIDATION, "only missing /expectedState"},
+    {"await_callback", "{\"callbackUrl\":\"http://127.0.0.1:8765/cb\",\"expectedState\":\"\"}",
+     OC_ERR_VALIDATION, "only missing /expectedState"},
+    {"await_callback", "{\"callbackUrl\":\"http://127.0.0.1:8765/cb\",\"expectedState\":\"s\",\"timeoutMs\":0}",
+     OC_ERR_VALIDATION, "invalid /timeoutMs"},
+};
+
 static void test_await_callback(void) {
   struct browser b;
   char *request;
@@ -1305,14 +1202,7 @@ static void test_await_callback(void) {
   result_free(&r);
   free(request);
 
-  r = CALLP(oc_await_callback, "{\"callbackUrl\":\"http://example.com:8765/cb\",\"timeoutMs\":300}",
-            RESULT_PLAIN);
-  CHECK_STATUS(r.status, OC_ERR_VALIDATION);
-  result_free(&r);
-  r = CALLP(oc_await_callback, "{\"timeoutMs\":300}", RESULT_PLAIN);
-  CHECK_STATUS(r.status, OC_ERR_VALIDATION);
-  CHECK_MISSING(r, "/callbackUrl");
-  result_free(&r);
+  RUN_CASES(NULL, AWAIT_REFUSED);
 }
 
 int main(void) {

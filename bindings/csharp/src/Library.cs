@@ -21,7 +21,7 @@ namespace OpenConnectors
         private static volatile bool compatible;
 
         /// <summary>
-        /// The version of the loaded native library (<c>oc_version()</c>), for example <c>"0.1.0"</c>.
+        /// The version of the loaded native library (<c>oc_version()</c>), for example <c>"0.2.0"</c>.
         /// Reading it loads the library but does not check compatibility, so it also serves to
         /// diagnose a mismatch.
         /// </summary>

@@ -25,7 +25,7 @@ namespace OpenConnectors.Tests
         private static readonly byte[] RequestBytes = Encoding.UTF8.GetBytes(Request + "\0");
 
         private static readonly NativeMethods.CallCallback BareCallback = OnBareCompleted;
-        private static readonly IntPtr BareCallbackPointer = Marshal.GetFunctionPointerForDelegate(BareCallback);
+        private static readonly IntPtr BareCallbackPointer = Marshal.GetFunctionPointerForDelegate<NativeMethods.CallCallback>(BareCallback);
         private static int barePending;
         private static ManualResetEventSlim bareDone;
 

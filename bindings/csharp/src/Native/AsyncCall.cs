@@ -15,7 +15,7 @@ namespace OpenConnectors.Native
     internal sealed class AsyncCall : TaskCompletionSource<string>
     {
         private static readonly NativeMethods.CallCallback Callback = OnCompleted;
-        private static readonly IntPtr CallbackPointer = Marshal.GetFunctionPointerForDelegate(Callback);
+        private static readonly IntPtr CallbackPointer = Marshal.GetFunctionPointerForDelegate<NativeMethods.CallCallback>(Callback);
         private static readonly Action<object> TriggerCancel = state => NativeMethods.oc_cancel_trigger(((AsyncCall)state).cancel);
 
         private readonly CancellationToken cancellationToken;

@@ -10,7 +10,7 @@ namespace OpenConnectors.Native
     internal static class Logger
     {
         private static readonly NativeMethods.LogCallback Trampoline = OnRecord;
-        private static readonly IntPtr TrampolinePointer = Marshal.GetFunctionPointerForDelegate(Trampoline);
+        private static readonly IntPtr TrampolinePointer = Marshal.GetFunctionPointerForDelegate<NativeMethods.LogCallback>(Trampoline);
         private static readonly object Gate = new object();
 
         // The installed sink, rooted here for as long as the library may call it.

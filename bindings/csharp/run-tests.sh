@@ -20,12 +20,14 @@ nunit_framework() {
   ls /usr/lib/cli/nunit.framework-*/nunit.framework.dll 2>/dev/null | sort -V | tail -n 1
 }
 
-# Mono and NUnit 2.6 from Debian, installed only when missing.
+# Mono, NUnit 2.6 and Mono's System.Net.Http from Debian, installed only when missing.
 missing=()
 command -v mcs >/dev/null || missing+=(mono-mcs)
 command -v mono >/dev/null || missing+=(mono-runtime)
 command -v nunit-console >/dev/null || missing+=(nunit-console)
 [ -n "$(nunit_framework)" ] || missing+=(libnunit-cil-dev)
+# HttpClient, used by the tests' emulator helper.
+[ -f /usr/lib/mono/4.5/System.Net.Http.dll ] || missing+=(libmono-system-net-http4.0-cil)
 if [ "${#missing[@]}" -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
@@ -54,7 +56,7 @@ mcs -target:library -langversion:7.2 -warn:4 -warnaserror -debug -nologo \
   -doc:"$out/OpenConnectors.xml" -out:"$out/OpenConnectors.dll" -recurse:"$here/src/*.cs"
 
 mcs -target:library -langversion:7.2 -warn:4 -warnaserror -debug -nologo \
-  -r:"$out/OpenConnectors.dll" -r:"$framework" \
+  -r:"$out/OpenConnectors.dll" -r:"$framework" -r:System.Net.Http \
   -out:"$out/OpenConnectors.Tests.dll" -recurse:"$here/tests/*.cs"
 
 echo "nunit.framework: $framework"

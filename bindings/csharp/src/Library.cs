@@ -21,7 +21,7 @@ namespace OpenConnectors
         private static volatile bool compatible;
 
         /// <summary>
-        /// The version of the loaded native library (<c>oc_version()</c>), for example <c>"0.1.0"</c>.
+        /// The version of the loaded native library (<c>oc_version()</c>), for example <c>"0.2.0"</c>.
         /// Reading it loads the library but does not check compatibility, so it also serves to
         /// diagnose a mismatch.
         /// </summary>
@@ -29,6 +29,46 @@ namespace OpenConnectors
         public static string Version
         {
             get { return Utf8.Read(NativeMethods.oc_version()); }
+        }
+
+        /// <summary>
+        /// Sends the library's log records to <paramref name="sink"/>, process-wide, replacing the
+        /// sink set before; <c>null</c> (or <paramref name="maxLevel"/> 0) turns logging off, which
+        /// is the default.
+        /// </summary>
+        /// <remarks>
+        /// <para>
+        /// Each record is one JSON object, for example
+        /// <c>{"level": "info", "target": "http", "message": "GET /instances/42 200 in 83 ms", "method": "GET",
+        /// "path": "/instances/42", "status": 200, "durationMs": 83, "attempt": 1, "operation": "get_instance"}</c>.
+        /// At info there is one record per finished HTTP exchange and per retry decision; at debug,
+        /// connections opened and reused, backoff waits and callback-listener requests. No record
+        /// holds a secret, a query string, a header value or a body. Records above
+        /// <paramref name="maxLevel"/> are never built, so a low level costs nothing.
+        /// </para>
+        /// <para>
+        /// The sink runs on the library thread that did the work, possibly on several threads at
+        /// once, while the call it logs waits: keep it short (hand the record to your logging
+        /// framework and return). Exceptions it throws are caught and dropped. It must not call
+        /// <see cref="SetLogger"/>. Once <see cref="SetLogger"/> returns, the previous sink is no
+        /// longer running and will not be called again. The library keeps the delegate alive for
+        /// as long as it is installed.
+        /// </para>
+        /// </remarks>
+        /// <param name="sink">Receives the level (1 error, 2 warn, 3 info, 4 debug, 5 trace) and the record as JSON text; null turns logging off.</param>
+        /// <param name="maxLevel">The most detailed level wanted, 0 (off) to 5 (trace); above 5 counts as 5.</param>
+        /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxLevel"/> is negative.</exception>
+        /// <exception cref="InvalidOperationException">Called from inside a sink.</exception>
+        /// <exception cref="DllNotFoundException">The native library could not be loaded.</exception>
+        /// <example>
+        /// <code>
+        /// Library.SetLogger((level, record) => logger.Log(level &lt;= 2 ? LogLevel.Warning : LogLevel.Information, "{Record}", record), 3);
+        /// </code>
+        /// </example>
+        public static void SetLogger(Action<int, string> sink, int maxLevel)
+        {
+            EnsureCompatible();
+            Logger.Set(sink, maxLevel);
         }
 
         // Called before every operation; after the first success it costs one volatile read.

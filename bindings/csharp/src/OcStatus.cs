@@ -24,17 +24,27 @@ namespace OpenConnectors
         /// <summary><c>OC_ERR_API</c>: the platform answered with a non-2xx status.</summary>
         Api = 5,
 
-        /// <summary><c>OC_ERR_TIMEOUT</c>: a configured timeout expired.</summary>
+        /// <summary><c>OC_ERR_TIMEOUT</c>: a timeout or the call's deadline expired before anything could take effect.</summary>
         Timeout = 6,
 
         /// <summary><c>OC_ERR_TRANSPORT</c>: DNS, connect, TLS or I/O failure, or a refused redirect.</summary>
         Transport = 7,
 
-        /// <summary><c>OC_ERR_DECODE</c>: a 2xx answer whose body is not the expected JSON.</summary>
+        /// <summary><c>OC_ERR_DECODE</c>: a 2xx answer whose body is not the expected JSON or is too large; a webhook body that is not JSON.</summary>
         Decode = 8,
 
-        /// <summary><c>OC_ERR_OUTCOME_UNKNOWN</c>: a non-idempotent request may or may not have taken effect.</summary>
+        /// <summary><c>OC_ERR_OUTCOME_UNKNOWN</c>: a POST, PUT or PATCH may or may not have taken effect (its connection was lost, it timed out, or it was cancelled after it was sent).</summary>
         OutcomeUnknown = 9,
+
+        /// <summary>
+        /// <c>OC_ERR_CANCELLED</c>: the caller cancelled the call before anything of it could take
+        /// effect. The package reports it as <see cref="System.OperationCanceledException"/> (or a
+        /// canceled task) rather than as an <see cref="OpenConnectorsException"/>.
+        /// </summary>
+        Cancelled = 10,
+
+        /// <summary><c>OC_ERR_SIGNATURE</c>: a webhook whose signature is missing, of another scheme, or wrong.</summary>
+        Signature = 11,
 
         /// <summary><c>OC_ERR_INTERNAL</c>: a bug in the library (a panic caught at the boundary).</summary>
         Internal = 99,

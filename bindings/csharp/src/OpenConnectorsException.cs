@@ -5,7 +5,8 @@ namespace OpenConnectors
     /// <summary>
     /// A call into the openconnectors library failed. <see cref="Status"/> says how;
     /// <see cref="ErrorJson"/> holds the library's whole error document (with <c>missing</c>,
-    /// <c>invalid</c>, <c>requestId</c>, <c>platformMessage</c> and the other details of abi.md).
+    /// <c>invalid</c>, <c>requestId</c>, <c>platformMessage</c> and the other details described in
+    /// <c>docs/c-api.md</c> of the repository).
     /// </summary>
     /// <remarks>
     /// The message is the document's <c>message</c>, which the library guarantees holds no
@@ -42,8 +43,9 @@ namespace OpenConnectors
         /// <summary>
         /// The error document's <c>kind</c>: <c>invalid_argument</c>, <c>validation</c>,
         /// <c>oauth_denied</c>, <c>state_mismatch</c>, <c>api</c>, <c>timeout</c>,
-        /// <c>transport</c>, <c>decode</c>, <c>outcome_unknown</c> or <c>internal</c>; null if the
-        /// document has none.
+        /// <c>transport</c>, <c>decode</c>, <c>outcome_unknown</c>, <c>cancelled</c>,
+        /// <c>signature</c> or <c>internal</c> (a newer library may add kinds); null if the document
+        /// has none.
         /// </summary>
         public string Kind { get; }
 

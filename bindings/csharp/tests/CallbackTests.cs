@@ -1,5 +1,4 @@
 using System;
-using System.Net.Sockets;
 using System.Threading;
 using NUnit.Framework;
 
@@ -27,7 +26,7 @@ namespace OpenConnectors.Tests
         [Test]
         public void AwaitReturnsTheRedirectAnotherThreadDelivers()
         {
-            int port = Emulator.ClosedPort();
+            int port = Http.ClosedPort();
             string callbackUrl = "http://127.0.0.1:" + port + "/auth";
             int faviconStatus = 0;
             int callbackStatus = 0;
@@ -38,8 +37,8 @@ namespace OpenConnectors.Tests
             {
                 try
                 {
-                    faviconStatus = Retry(() => Emulator.Send("GET", "http://127.0.0.1:" + port + "/favicon.ico", null).Status);
-                    callbackStatus = Emulator.Send("GET", callbackUrl + "?code=the-code&state=st-42&x=1", null).Status;
+                    faviconStatus = Retry(() => Http.Send("GET", "http://127.0.0.1:" + port + "/favicon.ico", null).Status);
+                    callbackStatus = Http.Send("GET", callbackUrl + "?code=the-code&state=st-42&x=1", null).Status;
                 }
                 catch (Exception e)
                 {
@@ -62,7 +61,7 @@ namespace OpenConnectors.Tests
         [Test]
         public void AwaitWithoutARedirectIsTimeout()
         {
-            string callbackUrl = "http://127.0.0.1:" + Emulator.ClosedPort() + "/auth";
+            string callbackUrl = "http://127.0.0.1:" + Http.ClosedPort() + "/auth";
             Expect.Failure(OcStatus.Timeout, () => Callback.Await("{\"callbackUrl\": " + MiniJson.Quote(callbackUrl) + ", \"expectedState\": \"s\", \"timeoutMs\": 200}"));
         }
 
@@ -73,7 +72,7 @@ namespace OpenConnectors.Tests
         }
 
         // Until the listener is up the port refuses connections; try for up to 10 s.
-        private static int Retry(Func<int> send)
+        internal static int Retry(Func<int> send)
         {
             DateTime deadline = DateTime.UtcNow.AddSeconds(10);
             while (true)
@@ -82,9 +81,9 @@ namespace OpenConnectors.Tests
                 {
                     return send();
                 }
-                catch (System.Net.WebException e)
+                catch (System.Net.Http.HttpRequestException)
                 {
-                    if (DateTime.UtcNow > deadline || !(e.InnerException is SocketException || e.Status == System.Net.WebExceptionStatus.ConnectFailure))
+                    if (DateTime.UtcNow > deadline)
                     {
                         throw;
                     }

@@ -1,302 +1,179 @@
+// The openconnectors platform emulator for your own test suites (NUnit, xUnit, MSTest): copy
+// this file, change the namespace, and reference System.Net.Http (built into .NET 6+).
+//
+//     using (var emulator = Emulator.Start())
+//     using (var client = new OpenConnectorsClient(
+//         "{\"baseUrl\": \"" + emulator.BaseUrl + "\", \"userSecret\": \"" + emulator.UserSecret +
+//         "\", \"organizationSecret\": \"" + emulator.OrganizationSecret + "\"}"))
+//     {
+//         emulator.Fault("{\"method\": \"GET\", \"pathPrefix\": \"/elements/api-v2/instances\", \"count\": 1, \"status\": 503}");
+//         ...
+//         string journal = emulator.Requests();   // what the client sent, as a JSON array
+//     }
+//
+// Start it once per fixture or per run (it starts in milliseconds) and call Reset() between
+// tests to forget instances, codes and faults.
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
-using System.IO;
-using System.Net;
-using System.Net.Sockets;
+using System.Net.Http;
 using System.Text;
 using System.Threading;
 
 namespace OpenConnectors.Tests
 {
-    // One emulator process for the whole run, started on first use. A lazily started shared
-    // instance instead of [TestFixtureSetUp]/[OneTimeSetUp] keeps the tests source-compatible
-    // with NUnit 2.6 and NUnit 3/4, whose fixture-setup attributes differ.
-    internal static class Emulator
+    /// <summary>A running openconnectors-emulator on a free loopback port, stopped by Dispose.</summary>
+    public sealed class Emulator : IDisposable
     {
-        internal const string UserSecret = "usr-SECRET-5f1c2a9e";
-        internal const string OrganizationSecret = "org-SECRET-9d3e7b41";
+        private const string ListeningPrefix = "listening on ";
 
-        private static readonly object Gate = new object();
-        private static readonly Queue<string> StderrTail = new Queue<string>();
-        private static Process process;
-        private static Exception startFailure;
-        private static string baseUrl;
-        private static string rootUrl;
+        private readonly Process process;
+        private readonly HttpClient http = new HttpClient(new HttpClientHandler { UseProxy = false, AllowAutoRedirect = false });
 
-        // http://127.0.0.1:PORT/elements/api-v2
-        internal static string BaseUrl
+        private Emulator(Process process, string baseUrl, string userSecret, string organizationSecret)
         {
-            get
-            {
-                EnsureStarted();
-                return baseUrl;
-            }
+            this.process = process;
+            BaseUrl = baseUrl;
+            var uri = new Uri(baseUrl);
+            RootUrl = uri.Scheme + "://" + uri.Authority;
+            UserSecret = userSecret;
+            OrganizationSecret = organizationSecret;
         }
 
-        // http://127.0.0.1:PORT
-        internal static string RootUrl
+        /// <summary>The API's base URL for the client's <c>baseUrl</c>: <c>http://127.0.0.1:PORT/elements/api-v2</c>.</summary>
+        public string BaseUrl { get; }
+
+        /// <summary>The server's root, where the test hooks live: <c>http://127.0.0.1:PORT</c>.</summary>
+        public string RootUrl { get; }
+
+        /// <summary>The user secret the emulator accepts.</summary>
+        public string UserSecret { get; }
+
+        /// <summary>The organization secret the emulator accepts.</summary>
+        public string OrganizationSecret { get; }
+
+        /// <summary>
+        /// Starts the emulator and waits (up to 20 s) for its <c>listening on</c> line. The binary is
+        /// <paramref name="path"/>, else the <c>OPENCONNECTORS_EMULATOR</c> environment variable,
+        /// else <c>openconnectors-emulator</c> on the PATH.
+        /// </summary>
+        public static Emulator Start(string path = null, string userSecret = "test-user-secret", string organizationSecret = "test-organization-secret")
         {
-            get
-            {
-                EnsureStarted();
-                return rootUrl;
-            }
-        }
-
-        internal static void Reset()
-        {
-            Hook("POST", "/__emulator/reset", "{}");
-        }
-
-        // For example {"method":"GET","pathPrefix":"/elements/api-v2/instances","count":1,"status":503}.
-        internal static void Fault(string faultJson)
-        {
-            Hook("POST", "/__emulator/faults", faultJson);
-        }
-
-        // Every request the emulator received since the last reset, as {method, path} pairs of
-        // the journal (whatever its exact nesting).
-        internal static List<KeyValuePair<string, string>> Journal()
-        {
-            var found = new List<KeyValuePair<string, string>>();
-            Collect(MiniJson.Parse(Hook("GET", "/__emulator/requests", null)), found);
-            return found;
-        }
-
-        internal static int CountRequests(string method, string pathPrefix)
-        {
-            int n = 0;
-            foreach (var entry in Journal())
-            {
-                if (entry.Key == method && entry.Value.StartsWith(pathPrefix, StringComparison.Ordinal))
-                {
-                    n++;
-                }
-            }
-
-            return n;
-        }
-
-        internal static string Describe()
-        {
-            lock (StderrTail)
-            {
-                return "emulator stderr (last lines):\n" + string.Join("\n", StderrTail.ToArray());
-            }
-        }
-
-        internal sealed class Response
-        {
-            internal int Status;
-            internal string Location;
-            internal string Body;
-        }
-
-        private static string Hook(string method, string path, string jsonBody)
-        {
-            var answer = Send(method, RootUrl + path, jsonBody);
-            if (answer.Status < 200 || answer.Status > 299)
-            {
-                throw new InvalidOperationException("The emulator refused " + method + " " + path + " " + jsonBody + ": " + answer.Status + " " + answer.Body);
-            }
-
-            return answer.Body;
-        }
-
-        // One HTTP exchange without following redirects; non-2xx answers are returned, not thrown.
-        internal static Response Send(string method, string url, string jsonBody)
-        {
-            var request = (HttpWebRequest)WebRequest.Create(url);
-            request.Method = method;
-            request.AllowAutoRedirect = false;
-            request.KeepAlive = false;
-            request.Proxy = null;
-            request.Timeout = 15000;
-            if (jsonBody != null)
-            {
-                byte[] bytes = Encoding.UTF8.GetBytes(jsonBody);
-                request.ContentType = "application/json";
-                request.ContentLength = bytes.Length;
-                using (Stream s = request.GetRequestStream())
-                {
-                    s.Write(bytes, 0, bytes.Length);
-                }
-            }
-
-            HttpWebResponse response;
-            try
-            {
-                response = (HttpWebResponse)request.GetResponse();
-            }
-            catch (WebException e)
-            {
-                response = e.Response as HttpWebResponse;
-                if (response == null)
-                {
-                    throw;
-                }
-            }
-
-            using (response)
-            using (var reader = new StreamReader(response.GetResponseStream(), Encoding.UTF8))
-            {
-                return new Response
-                {
-                    Status = (int)response.StatusCode,
-                    Location = response.Headers["Location"],
-                    Body = reader.ReadToEnd(),
-                };
-            }
-        }
-
-        // A loopback port with nothing listening on it (bound, then released).
-        internal static int ClosedPort()
-        {
-            var listener = new TcpListener(IPAddress.Loopback, 0);
-            listener.Start();
-            int port = ((IPEndPoint)listener.LocalEndpoint).Port;
-            listener.Stop();
-            return port;
-        }
-
-        private static void Collect(object node, List<KeyValuePair<string, string>> found)
-        {
-            var obj = node as Dictionary<string, object>;
-            if (obj != null)
-            {
-                object method, path;
-                if (obj.TryGetValue("method", out method) && obj.TryGetValue("path", out path) && method is string && path is string)
-                {
-                    found.Add(new KeyValuePair<string, string>((string)method, (string)path));
-                    return;
-                }
-
-                foreach (object child in obj.Values)
-                {
-                    Collect(child, found);
-                }
-
-                return;
-            }
-
-            var list = node as List<object>;
-            if (list != null)
-            {
-                foreach (object child in list)
-                {
-                    Collect(child, found);
-                }
-            }
-        }
-
-        private static void EnsureStarted()
-        {
-            lock (Gate)
-            {
-                if (process != null)
-                {
-                    return;
-                }
-
-                // A failed start fails every later test at once instead of waiting again.
-                if (startFailure != null)
-                {
-                    throw new InvalidOperationException("The emulator failed to start earlier: " + startFailure.Message, startFailure);
-                }
-
-                try
-                {
-                    Start();
-                }
-                catch (Exception e)
-                {
-                    startFailure = e;
-                    throw;
-                }
-            }
-        }
-
-        private static void Start()
-        {
-            string path = TestEnvironment.EmulatorPath;
-            var info = new ProcessStartInfo(path, "--listen 127.0.0.1:0 --user-secret " + UserSecret + " --organization-secret " + OrganizationSecret)
+            path = path ?? Environment.GetEnvironmentVariable("OPENCONNECTORS_EMULATOR") ?? "openconnectors-emulator";
+            var info = new ProcessStartInfo(path, "--listen 127.0.0.1:0 --user-secret " + userSecret + " --organization-secret " + organizationSecret)
             {
                 UseShellExecute = false,
                 RedirectStandardOutput = true,
                 RedirectStandardError = true,
-                RedirectStandardInput = true,
             };
-
-            var listening = new ManualResetEvent(false);
+            var process = new Process { StartInfo = info };
             string firstLine = null;
-            var p = new Process { StartInfo = info };
-
-            // Both pipes are drained for the life of the process so it never blocks on a write.
-            p.OutputDataReceived += (sender, e) =>
+            var gotLine = new ManualResetEventSlim();
+            var tail = new Queue<string>();
+            process.OutputDataReceived += (sender, e) =>
             {
                 if (firstLine == null)
                 {
-                    // null: stdout closed before the line came (the process exited).
-                    firstLine = e.Data ?? string.Empty;
-                    listening.Set();
+                    firstLine = e.Data ?? string.Empty; // null: the process exited first
+                    gotLine.Set();
                 }
             };
-            p.ErrorDataReceived += (sender, e) =>
+            process.ErrorDataReceived += (sender, e) =>
             {
-                if (e.Data == null)
+                lock (tail)
                 {
-                    return;
-                }
-
-                lock (StderrTail)
-                {
-                    StderrTail.Enqueue(e.Data);
-                    while (StderrTail.Count > 40)
+                    if (e.Data != null && tail.Count < 40)
                     {
-                        StderrTail.Dequeue();
+                        tail.Enqueue(e.Data);
                     }
                 }
             };
 
-            if (!File.Exists(path))
+            process.Start();
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+            if (!gotLine.Wait(TimeSpan.FromSeconds(20)) || !firstLine.StartsWith(ListeningPrefix, StringComparison.Ordinal))
             {
-                throw new InvalidOperationException("The emulator binary does not exist at " + path + " (set OPENCONNECTORS_EMULATOR, or run cargo build -p openconnectors-emulator).");
+                Kill(process);
+                lock (tail)
+                {
+                    throw new InvalidOperationException("The emulator " + path + " did not start (first line: '" + firstLine + "'; stderr: " + string.Join(" | ", tail.ToArray()) + ").");
+                }
             }
 
-            p.Start();
-            p.BeginOutputReadLine();
-            p.BeginErrorReadLine();
-            AppDomain.CurrentDomain.DomainUnload += (sender, e) => Stop(p);
-            AppDomain.CurrentDomain.ProcessExit += (sender, e) => Stop(p);
-
-            if (!listening.WaitOne(TimeSpan.FromSeconds(20)))
-            {
-                Stop(p);
-                throw new InvalidOperationException("The emulator did not print its address within 20 s. " + Describe());
-            }
-
-            const string Prefix = "listening on ";
-            if (!firstLine.StartsWith(Prefix, StringComparison.Ordinal))
-            {
-                Stop(p);
-                throw new InvalidOperationException("Unexpected first line from the emulator " + path + ": '" + firstLine + "'. " + Describe());
-            }
-
-            baseUrl = firstLine.Substring(Prefix.Length).Trim();
-            var uri = new Uri(baseUrl);
-            rootUrl = uri.Scheme + "://" + uri.Authority;
-            process = p;
+            return new Emulator(process, firstLine.Substring(ListeningPrefix.Length).Trim(), userSecret, organizationSecret);
         }
 
-        private static void Stop(Process p)
+        /// <summary>Forgets every instance, code, fault and recorded request.</summary>
+        public void Reset()
+        {
+            Hook(HttpMethod.Post, "/__emulator/reset", "{}");
+        }
+
+        /// <summary>
+        /// Arms a fault for the next matching requests, for example
+        /// <c>{"method": "GET", "pathPrefix": "/elements/api-v2/instances", "count": 1, "delayMs": 2000}</c>
+        /// (or <c>"status": 503</c>, <c>"drop": "before_response"</c>, <c>"truncate": true</c>, <c>"nonJson": true</c>).
+        /// </summary>
+        public void Fault(string faultJson)
+        {
+            Hook(HttpMethod.Post, "/__emulator/faults", faultJson);
+        }
+
+        /// <summary>Disarms every fault.</summary>
+        public void ClearFaults()
+        {
+            Hook(HttpMethod.Delete, "/__emulator/faults", null);
+        }
+
+        /// <summary>
+        /// The requests received since the last reset, oldest first, as a JSON array of
+        /// <c>{"method", "path", "query", "headers", "body"}</c> (the Authorization value replaced by
+        /// the names of its parts).
+        /// </summary>
+        public string Requests()
+        {
+            return Hook(HttpMethod.Get, "/__emulator/requests", null);
+        }
+
+        /// <summary>Stops the emulator.</summary>
+        public void Dispose()
+        {
+            http.Dispose();
+            Kill(process);
+            process.Dispose();
+        }
+
+        private string Hook(HttpMethod method, string path, string json)
+        {
+            using (var request = new HttpRequestMessage(method, RootUrl + path))
+            {
+                if (json != null)
+                {
+                    request.Content = new StringContent(json, Encoding.UTF8, "application/json");
+                }
+
+                using (HttpResponseMessage response = http.SendAsync(request).ConfigureAwait(false).GetAwaiter().GetResult())
+                {
+                    string body = response.Content.ReadAsStringAsync().ConfigureAwait(false).GetAwaiter().GetResult();
+                    if (!response.IsSuccessStatusCode)
+                    {
+                        throw new InvalidOperationException("The emulator refused " + method + " " + path + ": " + (int)response.StatusCode + " " + body);
+                    }
+
+                    return body;
+                }
+            }
+        }
+
+        private static void Kill(Process process)
         {
             try
             {
-                if (!p.HasExited)
+                if (!process.HasExited)
                 {
-                    p.Kill();
-                    p.WaitForExit(5000);
+                    process.Kill();
+                    process.WaitForExit(5000);
                 }
             }
             catch (InvalidOperationException)

@@ -3,7 +3,7 @@ using NUnit.Framework;
 
 namespace OpenConnectors.Tests
 {
-    // Every status of abi.md reached for real through the library and the emulator (Internal,
+    // Every status reached for real through the library and the emulator (Internal,
     // which only a library bug produces, is covered in ExceptionTests).
     [TestFixture]
     public class ErrorTests
@@ -11,7 +11,7 @@ namespace OpenConnectors.Tests
         [SetUp]
         public void ResetEmulator()
         {
-            Emulator.Reset();
+            Shared.Emulator.Reset();
         }
 
         [Test]
@@ -48,13 +48,13 @@ namespace OpenConnectors.Tests
                 Assert.That(e.HttpStatus, Is.Null);
             }
 
-            Assert.That(Emulator.CountRequests("GET", "/elements/api-v2/elements/"), Is.EqualTo(0), "nothing is sent on a validation error");
+            Assert.That(Shared.CountRequests("GET", "/elements/api-v2/elements/"), Is.EqualTo(0), "nothing is sent on a validation error");
         }
 
         [Test]
         public void OneSecretWithoutTheOtherIsValidation()
         {
-            string config = "{\"baseUrl\": " + MiniJson.Quote(Emulator.BaseUrl) + ", \"userSecret\": " + MiniJson.Quote(Emulator.UserSecret) + "}";
+            string config = "{\"baseUrl\": " + MiniJson.Quote(Shared.Emulator.BaseUrl) + ", \"userSecret\": " + MiniJson.Quote(Shared.UserSecret) + "}";
             Expect.Failure(OcStatus.Validation, () => new OpenConnectorsClient(config));
         }
 
@@ -98,13 +98,13 @@ namespace OpenConnectors.Tests
             using (var client = Flow.NewClient())
             {
                 string token = MiniJson.Str(Flow.Connect(client, "api-503"), "token");
-                Emulator.Fault("{\"method\": \"POST\", \"pathPrefix\": \"/elements/api-v2/hubs/ecommerce/orders\", \"count\": 1, \"status\": 503}");
+                Shared.Emulator.Fault("{\"method\": \"POST\", \"pathPrefix\": \"/elements/api-v2/hubs/ecommerce/orders\", \"count\": 1, \"status\": 503}");
                 var e = Expect.Failure(
                     OcStatus.Api,
                     () => client.Request("{\"method\": \"POST\", \"path\": \"/hubs/ecommerce/orders\", \"body\": {\"total\": 1}, \"elementToken\": " + MiniJson.Quote(token) + "}"),
                     token);
                 Assert.That(e.HttpStatus, Is.EqualTo(503));
-                Assert.That(Emulator.CountRequests("POST", "/elements/api-v2/hubs/ecommerce/orders"), Is.EqualTo(1));
+                Assert.That(Shared.CountRequests("POST", "/elements/api-v2/hubs/ecommerce/orders"), Is.EqualTo(1));
             }
         }
 
@@ -113,7 +113,7 @@ namespace OpenConnectors.Tests
         {
             using (var client = Flow.NewClient("\"timeoutMs\": 200", "\"maxRetries\": 0"))
             {
-                Emulator.Fault("{\"method\": \"GET\", \"pathPrefix\": \"/elements/api-v2/instances\", \"count\": 1, \"delayMs\": 600}");
+                Shared.Emulator.Fault("{\"method\": \"GET\", \"pathPrefix\": \"/elements/api-v2/instances\", \"count\": 1, \"delayMs\": 600}");
                 Expect.Failure(OcStatus.Timeout, () => client.ListInstances("{}"));
             }
         }
@@ -121,8 +121,8 @@ namespace OpenConnectors.Tests
         [Test]
         public void AClosedPortIsTransportAndHidesTheApiSecret()
         {
-            string config = "{\"baseUrl\": \"http://127.0.0.1:" + Emulator.ClosedPort() + "/elements/api-v2\", \"userSecret\": "
-                + MiniJson.Quote(Emulator.UserSecret) + ", \"organizationSecret\": " + MiniJson.Quote(Emulator.OrganizationSecret)
+            string config = "{\"baseUrl\": \"http://127.0.0.1:" + Http.ClosedPort() + "/elements/api-v2\", \"userSecret\": "
+                + MiniJson.Quote(Shared.UserSecret) + ", \"organizationSecret\": " + MiniJson.Quote(Shared.OrganizationSecret)
                 + ", \"maxRetries\": 0}";
             using (var client = new OpenConnectorsClient(config))
             {
@@ -136,7 +136,7 @@ namespace OpenConnectors.Tests
         {
             using (var client = Flow.NewClient())
             {
-                Emulator.Fault("{\"method\": \"GET\", \"pathPrefix\": \"/elements/api-v2/instances\", \"count\": 1, \"nonJson\": true}");
+                Shared.Emulator.Fault("{\"method\": \"GET\", \"pathPrefix\": \"/elements/api-v2/instances\", \"count\": 1, \"nonJson\": true}");
                 Expect.Failure(OcStatus.Decode, () => client.ListInstances("{}"));
             }
         }
@@ -147,9 +147,9 @@ namespace OpenConnectors.Tests
             using (var client = Flow.NewClient())
             {
                 string code = Flow.Code(client);
-                Emulator.Fault("{\"method\": \"POST\", \"pathPrefix\": \"/elements/api-v2/instances\", \"count\": 1, \"drop\": \"before_response\"}");
+                Shared.Emulator.Fault("{\"method\": \"POST\", \"pathPrefix\": \"/elements/api-v2/instances\", \"count\": 1, \"drop\": \"before_response\"}");
                 Expect.Failure(OcStatus.OutcomeUnknown, () => client.CreateInstance(Flow.InstanceDocument(code, "dropped")), code);
-                Assert.That(Emulator.CountRequests("POST", "/elements/api-v2/instances"), Is.EqualTo(1), "a create is never retried");
+                Assert.That(Shared.CountRequests("POST", "/elements/api-v2/instances"), Is.EqualTo(1), "a create is never retried");
             }
         }
     }

@@ -50,21 +50,5 @@ namespace OpenConnectors.Tests
             Assert.That((uint)unknown.Status, Is.EqualTo(42u));
             Assert.That(unknown.Message.Contains("42"), unknown.Message);
         }
-
-        [Test]
-        public void StatusNumbersAreThoseOfTheAbi()
-        {
-            Assert.That((uint)OcStatus.Ok, Is.EqualTo(0u));
-            Assert.That((uint)OcStatus.InvalidArgument, Is.EqualTo(1u));
-            Assert.That((uint)OcStatus.Validation, Is.EqualTo(2u));
-            Assert.That((uint)OcStatus.OAuthDenied, Is.EqualTo(3u));
-            Assert.That((uint)OcStatus.StateMismatch, Is.EqualTo(4u));
-            Assert.That((uint)OcStatus.Api, Is.EqualTo(5u));
-            Assert.That((uint)OcStatus.Timeout, Is.EqualTo(6u));
-            Assert.That((uint)OcStatus.Transport, Is.EqualTo(7u));
-            Assert.That((uint)OcStatus.Decode, Is.EqualTo(8u));
-            Assert.That((uint)OcStatus.OutcomeUnknown, Is.EqualTo(9u));
-            Assert.That((uint)OcStatus.Internal, Is.EqualTo(99u));
-        }
     }
 }

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Threading.Tasks;
 using NUnit.Framework;
 
 namespace OpenConnectors.Tests
@@ -17,9 +18,9 @@ namespace OpenConnectors.Tests
         {
             var members = new List<string>
             {
-                "\"baseUrl\": " + MiniJson.Quote(Emulator.BaseUrl),
-                "\"userSecret\": " + MiniJson.Quote(Emulator.UserSecret),
-                "\"organizationSecret\": " + MiniJson.Quote(Emulator.OrganizationSecret),
+                "\"baseUrl\": " + MiniJson.Quote(Shared.Emulator.BaseUrl),
+                "\"userSecret\": " + MiniJson.Quote(Shared.UserSecret),
+                "\"organizationSecret\": " + MiniJson.Quote(Shared.OrganizationSecret),
             };
             members.AddRange(extraMembers);
             return "{" + string.Join(", ", members.ToArray()) + "}";
@@ -46,9 +47,9 @@ namespace OpenConnectors.Tests
             var step1 = MiniJson.Object(client.OAuthUrl(OAuthUrlRequest(null)));
             state = MiniJson.Str(step1, "state");
             string oauthUrl = MiniJson.Str(step1, "oauthUrl");
-            Assert.That(oauthUrl.StartsWith(Emulator.RootUrl + "/oauth/authorize?", StringComparison.Ordinal), "oauthUrl: " + oauthUrl);
+            Assert.That(oauthUrl.StartsWith(Shared.Emulator.RootUrl + "/oauth/authorize?", StringComparison.Ordinal), "oauthUrl: " + oauthUrl);
 
-            var answer = Emulator.Send("GET", oauthUrl + suffix, null);
+            var answer = Http.Send("GET", oauthUrl + suffix, null);
             Assert.That(answer.Status, Is.EqualTo(302), "authorize answer: " + answer.Body);
             Assert.That(answer.Location, Is.Not.Null);
             Assert.That(answer.Location.StartsWith(CallbackUrl + "?", StringComparison.Ordinal), "Location: " + answer.Location);
@@ -84,7 +85,7 @@ namespace OpenConnectors.Tests
 
     internal static class Secrets
     {
-        internal static readonly string[] All = { Emulator.UserSecret, Emulator.OrganizationSecret, Flow.ApiSecret };
+        internal static readonly string[] All = { Shared.UserSecret, Shared.OrganizationSecret, Flow.ApiSecret };
 
         internal static void AssertAbsent(string text, string what, params string[] more)
         {
@@ -135,6 +136,40 @@ namespace OpenConnectors.Tests
             return e;
         }
 
+        // The asynchronous counterpart of Failure: the task must end faulted with
+        // OpenConnectorsException of that status, with the same checks.
+        internal static async Task<OpenConnectorsException> FailureAsync(OcStatus status, Func<Task> call, params string[] moreSecrets)
+        {
+            OpenConnectorsException e = null;
+            try
+            {
+                await call();
+            }
+            catch (OpenConnectorsException caught)
+            {
+                e = caught;
+            }
+
+            return Failure(status, () => { if (e != null) { throw e; } }, moreSecrets);
+        }
+
+        // The task must end canceled: awaiting it throws TaskCanceledException.
+        internal static async Task<TaskCanceledException> CanceledAsync(Task task)
+        {
+            try
+            {
+                await task;
+            }
+            catch (TaskCanceledException e)
+            {
+                Assert.That(task.IsCanceled, "task status " + task.Status);
+                return e;
+            }
+
+            Assert.Fail("expected the task to end canceled, but it ended " + task.Status);
+            return null;
+        }
+
         internal static string KindOf(OcStatus status)
         {
             switch (status)
@@ -148,6 +183,8 @@ namespace OpenConnectors.Tests
                 case OcStatus.Transport: return "transport";
                 case OcStatus.Decode: return "decode";
                 case OcStatus.OutcomeUnknown: return "outcome_unknown";
+                case OcStatus.Cancelled: return "cancelled";
+                case OcStatus.Signature: return "signature";
                 case OcStatus.Internal: return "internal";
                 default: throw new ArgumentOutOfRangeException("status");
             }

@@ -12,7 +12,7 @@ namespace OpenConnectors.Tests
         [SetUp]
         public void ResetEmulator()
         {
-            Emulator.Reset();
+            Shared.Emulator.Reset();
         }
 
         [Test]

@@ -12,14 +12,7 @@ namespace OpenConnectors.Tests
         [SetUp]
         public void ResetEmulator()
         {
-            Emulator.Reset();
-        }
-
-        [Test]
-        public void VersionIsTheLibrarysAndMatchesTheAssembly()
-        {
-            Assert.That(Library.Version, Is.EqualTo("0.1.0"));
-            Assert.That(Library.IsCompatible(Library.Version, "0.1.0"));
+            Shared.Emulator.Reset();
         }
 
         [Test]
@@ -57,8 +50,13 @@ namespace OpenConnectors.Tests
 
             var calls = new Func<string, string>[]
             {
-                client.OAuthUrl, client.CreateInstance, client.GetInstance, client.ListInstances,
-                client.UpdateInstance, client.DeleteInstance, client.Request,
+                json => client.OAuthUrl(json), json => client.CreateInstance(json), json => client.GetInstance(json),
+                json => client.ListInstances(json), json => client.UpdateInstance(json), json => client.DeleteInstance(json),
+                json => client.Request(json),
+                json => client.OAuthUrlAsync(json).Result, json => client.CreateInstanceAsync(json).Result,
+                json => client.GetInstanceAsync(json).Result, json => client.ListInstancesAsync(json).Result,
+                json => client.UpdateInstanceAsync(json).Result, json => client.DeleteInstanceAsync(json).Result,
+                json => client.RequestAsync(json).Result,
             };
             foreach (var call in calls)
             {

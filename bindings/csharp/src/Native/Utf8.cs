@@ -4,15 +4,20 @@ using System.Text;
 
 namespace OpenConnectors.Native
 {
-    // Hand-written UTF-8 marshalling, identical on .NET Framework, .NET and Mono.
+    // Hand-written UTF-8 marshalling, identical on .NET Framework, .NET and Mono. Each direction
+    // converts once: a request is encoded straight into the byte[] that the P/Invoke marshaller
+    // pins for the call, and a result is copied out of native memory once and decoded.
     internal static class Utf8
     {
         // Strict both ways: a lone surrogate in the input, or invalid UTF-8 coming back from the
         // library, is an exception rather than a silently substituted U+FFFD.
         private static readonly UTF8Encoding Strict = new UTF8Encoding(false, true);
 
-        // A new NUL-terminated UTF-8 copy of s in unmanaged memory; release it with Free.
-        internal static IntPtr Alloc(string s, string paramName)
+        private const long LowBits = 0x0101010101010101L;
+        private const long HighBits = unchecked((long)0x8080808080808080UL);
+
+        // s as NUL-terminated UTF-8, for an argument of a native call.
+        internal static byte[] Encode(string s, string paramName)
         {
             if (s == null)
             {
@@ -26,19 +31,20 @@ namespace OpenConnectors.Native
                 throw new ArgumentException("The JSON text contains a NUL character, which JSON does not allow unescaped.", paramName);
             }
 
-            byte[] bytes = Strict.GetBytes(s);
-            IntPtr p = Marshal.AllocHGlobal(bytes.Length + 1);
-            Marshal.Copy(bytes, 0, p, bytes.Length);
-            Marshal.WriteByte(p, bytes.Length, 0);
-            return p;
-        }
-
-        internal static void Free(IntPtr p)
-        {
-            if (p != IntPtr.Zero)
+            int count;
+            try
             {
-                Marshal.FreeHGlobal(p);
+                count = Strict.GetByteCount(s);
             }
+            catch (EncoderFallbackException)
+            {
+                // Not passed on as the inner exception: its message quotes the character.
+                throw new ArgumentException("The text contains a lone surrogate, which UTF-8 cannot encode.", paramName);
+            }
+
+            byte[] bytes = new byte[count + 1];
+            Strict.GetBytes(s, 0, s.Length, bytes, 0);
+            return bytes;
         }
 
         // Reads a NUL-terminated UTF-8 string that the caller keeps owning (null for NULL).
@@ -49,10 +55,10 @@ namespace OpenConnectors.Native
                 return null;
             }
 
-            int length = 0;
-            while (Marshal.ReadByte(p, length) != 0)
+            int length = Length(p);
+            if (length == 0)
             {
-                length++;
+                return string.Empty;
             }
 
             byte[] bytes = new byte[length];
@@ -71,6 +77,42 @@ namespace OpenConnectors.Native
             {
                 NativeMethods.oc_string_free(p);
             }
+        }
+
+        // strlen, eight bytes at a time once aligned. An aligned 8-byte read never crosses a page
+        // boundary, so reading the bytes after the NUL within its own word cannot fault (C
+        // libraries' strlen does the same).
+        private static int Length(IntPtr p)
+        {
+            long address = p.ToInt64();
+            int n = 0;
+            while (((address + n) & 7) != 0)
+            {
+                if (Marshal.ReadByte(p, n) == 0)
+                {
+                    return n;
+                }
+
+                n++;
+            }
+
+            while (true)
+            {
+                long word = Marshal.ReadInt64(p, n);
+                if (((word - LowBits) & ~word & HighBits) != 0)
+                {
+                    break;
+                }
+
+                n += 8;
+            }
+
+            while (Marshal.ReadByte(p, n) != 0)
+            {
+                n++;
+            }
+
+            return n;
         }
     }
 }

@@ -260,11 +260,13 @@ fn every_fault_for_every_operation() {
             &emu,
             &client,
             &case,
-            json!({"count": 1, "delayMs": 1500}),
+            json!({"count": 1, "delayMs": 4000}),
             Expect::Status(late),
         );
         assert!(
-            took < Duration::from_millis(TIMEOUT_MS + 300),
+            // Well under the 4 s delay: the timeout ended it (the margin absorbs a loaded
+            // machine; the exact figures are the benchmark's business).
+            took < Duration::from_millis(TIMEOUT_MS + 2000),
             "{} outlived its {TIMEOUT_MS} ms timeout: {took:?}",
             case.name
         );

@@ -16,7 +16,9 @@ namespace OpenConnectors.Tests
         // The library ends a cancelled call within 100 ms of the trigger; the rest is slack for a
         // loaded two-core machine.
         private const int CancelAfterMs = 100;
-        private const int EndsWithinMs = 400;
+        // Generous: the contract says 100 ms, and the C tests print the measured figures;
+        // this bound only catches a cancel that does not work, on a loaded machine too.
+        private const int EndsWithinMs = 2000;
 
         [SetUp]
         public void ResetEmulator()

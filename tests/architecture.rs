@@ -24,7 +24,10 @@ fn graph(dir: &Path) -> BTreeMap<String, BTreeSet<String>> {
         } else {
             vec![path]
         };
-        for file in files.iter().filter(|f| f.extension().is_some_and(|e| e == "rs")) {
+        for file in files
+            .iter()
+            .filter(|f| f.extension().is_some_and(|e| e == "rs"))
+        {
             text.push_str(&std::fs::read_to_string(file).unwrap());
         }
         modules.insert(name, text);
@@ -39,7 +42,8 @@ fn graph(dir: &Path) -> BTreeMap<String, BTreeSet<String>> {
                 .filter(|other| {
                     let path = format!("crate::{other}");
                     text.match_indices(&path).any(|(i, _)| {
-                        !text[i + path.len()..].starts_with(|c: char| c.is_alphanumeric() || c == '_')
+                        !text[i + path.len()..]
+                            .starts_with(|c: char| c.is_alphanumeric() || c == '_')
                     }) || text.contains(&format!("crate::{{{other}"))
                 })
                 .cloned()

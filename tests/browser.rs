@@ -163,11 +163,6 @@ fn a_real_browser_walks_the_consent_to_the_loopback_listener() {
     .expect("the emulator starts");
     let client = FfiClient::for_emulator(&emu, json!({}));
     let mut browser = Browser::start();
-    // The consent page's policy says `form-action 'self'`, and Chromium applies form-action
-    // to the redirect that answers a form too: the redirect to the callback URL, another
-    // origin, is blocked and the browser stays on the consent page. Until the emulator's page
-    // allows the callback URL's origin, the browser ignores the policy.
-    browser.bypass_csp();
     unsafe { oc_set_logger(Some(collect), std::ptr::null_mut(), 4) };
 
     let allowed = walk(&browser, &client, "approve");

@@ -136,11 +136,30 @@ fn consent_page(params: &[(String, String)]) -> Reply {
         allow = form("approve", "Allow"),
         deny = form("deny", "Deny"),
     );
+    // The page runs nothing and may only send its forms back here. Browsers apply
+    // form-action to the redirect that answers the form too, so the callback's origin is
+    // allowed as well (only when it is a plain http(s) origin; otherwise the redirect is
+    // blocked, as a provider would refuse such a redirect_uri).
+    let redirect_origin = body::given(params, "redirect_uri")
+        .and_then(origin)
+        .map(|o| format!(" {o}"))
+        .unwrap_or_default();
     Reply::html(200, page)
         .with("Cache-Control", "no-store".into())
-        // The page runs nothing and may only send its forms back here.
         .with(
             "Content-Security-Policy",
-            "default-src 'none'; form-action 'self'".into(),
+            format!("default-src 'none'; form-action 'self'{redirect_origin}"),
         )
+}
+
+/// `scheme://host[:port]` of an http(s) URL, when it is safe to put in a policy header.
+fn origin(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    if !scheme.eq_ignore_ascii_case("http") && !scheme.eq_ignore_ascii_case("https") {
+        return None;
+    }
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let safe = |b: u8| b.is_ascii_alphanumeric() || b".-:[]".contains(&b);
+    (!authority.is_empty() && authority.bytes().all(safe))
+        .then(|| format!("{}://{authority}", scheme.to_ascii_lowercase()))
 }

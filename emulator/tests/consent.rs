@@ -79,7 +79,12 @@ fn the_consent_page_asks_then_allow_redirects_with_a_code() {
         page.header("Content-Type"),
         Some("text/html; charset=utf-8")
     );
-    assert!(page.header("Content-Security-Policy").is_some());
+    // Browsers apply form-action to the redirect that answers the form: the callback's origin
+    // must be allowed besides the page's own.
+    assert_eq!(
+        page.header("Content-Security-Policy"),
+        Some("default-src 'none'; form-action 'self' http://localhost:8765")
+    );
     assert!(page
         .body
         .contains(&format!("<strong id=\"client-id\">{API_KEY}</strong>")));

@@ -196,16 +196,6 @@ impl Browser {
         self.command(method, &format!("/session/{id}{path}"), body)
     }
 
-    /// Makes the browser ignore the pages' Content-Security-Policy, through the DevTools
-    /// protocol (chromedriver's `goog/cdp/execute`); it lasts for the session's tab.
-    pub fn bypass_csp(&self) {
-        self.session_command(
-            "POST",
-            "/goog/cdp/execute",
-            Some(json!({"cmd": "Page.setBypassCSP", "params": {"enabled": true}})),
-        );
-    }
-
     /// Loads `url` and waits for the page.
     pub fn goto(&self, url: &str) {
         self.session_command("POST", "/url", Some(json!({"url": url})));

@@ -24,9 +24,12 @@ def test_context_manager_and_idempotent_close(emulator: Emulator) -> None:
     assert client.closed
     client.close()
     client.close()
-    with pytest.raises(oc.InvalidArgumentError, match="closed") as caught:
+    with pytest.raises(oc.ClientClosedError, match="the Client is closed") as caught:
         client.list_instances()
-    assert caught.value.status == 1
+    error = caught.value
+    assert isinstance(error, RuntimeError)
+    assert isinstance(error, oc.OpenConnectorsError)
+    assert (error.kind, error.status) == ("client_closed", None)
     assert "closed" in repr(client)
 
 
@@ -83,7 +86,7 @@ def test_close_while_a_call_runs_waits_for_it(emulator: Emulator) -> None:
     thread.join()
     assert results
     assert "instances" in results[0]
-    with pytest.raises(oc.InvalidArgumentError):
+    with pytest.raises(oc.ClientClosedError):
         client.list_instances()
 
 

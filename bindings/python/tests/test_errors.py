@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import builtins
-import pickle
 import socket
 import threading
 import time
@@ -13,7 +12,6 @@ import pytest
 from conftest import API_KEY, API_SECRET, Emulator
 
 import openconnectors as oc
-from openconnectors._errors import error_from_document
 
 CALLBACK = "https://app.example/auth"
 
@@ -153,59 +151,6 @@ def test_outcome_unknown_when_a_post_loses_its_answer(
     assert (caught.value.kind, caught.value.status) == ("outcome_unknown", 9)
     posts = [r for r in emulator.requests() if r["method"] == "POST"]
     assert len(posts) == 1  # never retried
-
-
-@pytest.mark.parametrize(
-    ("status", "kind", "cls"),
-    [
-        (1, "invalid_argument", oc.InvalidArgumentError),
-        (2, "validation", oc.ValidationError),
-        (3, "oauth_denied", oc.OAuthDeniedError),
-        (4, "state_mismatch", oc.StateMismatchError),
-        (5, "api", oc.ApiError),
-        (6, "timeout", oc.TimeoutError),
-        (7, "transport", oc.TransportError),
-        (8, "decode", oc.DecodeError),
-        (9, "outcome_unknown", oc.OutcomeUnknownError),
-        (99, "internal", oc.InternalError),
-    ],
-)
-def test_one_class_per_status(status: int, kind: str, cls: type) -> None:
-    document = {
-        "error": {
-            "kind": kind,
-            "message": "synthetic",
-            "missing": ["/a"],
-            "invalid": [{"pointer": "/b", "reason": "r"}],
-            "status": 418,
-            "requestId": "rid",
-        }
-    }
-    error = error_from_document(status, document)
-    assert type(error) is cls
-    assert (error.kind, error.status, error.message, str(error)) == (
-        kind,
-        status,
-        "synthetic",
-        "synthetic",
-    )
-    assert (error.http_status, error.request_id) == (418, "rid")
-    assert (error.missing, error.invalid) == (["/a"], [{"pointer": "/b", "reason": "r"}])
-    assert error.details == document["error"]
-    copy = pickle.loads(pickle.dumps(error))
-    assert (type(copy), copy.status, copy.details) == (cls, status, error.details)
-
-
-def test_unknown_status_and_missing_document() -> None:
-    newer = error_from_document(42, {"error": {"kind": "api", "message": "m"}})
-    assert type(newer) is oc.ApiError
-    stranger = error_from_document(43, {"error": {"kind": "brand_new", "message": "m"}})
-    assert type(stranger) is oc.OpenConnectorsError
-    assert stranger.kind == "brand_new"
-    empty = error_from_document(99, None)
-    assert type(empty) is oc.InternalError
-    assert empty.kind == "internal"
-    assert "99" in empty.message
 
 
 def test_await_callback(emulator: Emulator) -> None:

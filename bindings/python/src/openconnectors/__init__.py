@@ -17,33 +17,43 @@ from ._callback import await_callback, parse_callback
 from ._client import Client
 from ._errors import (
     ApiError,
+    CancelledError,
+    ClientClosedError,
     DecodeError,
     InternalError,
     InvalidArgumentError,
     OAuthDeniedError,
     OpenConnectorsError,
     OutcomeUnknownError,
+    SignatureError,
     StateMismatchError,
-    TimeoutError,  # noqa: A004 - bindings.md's name; also a builtin TimeoutError
+    TimeoutError,  # noqa: A004 - the contract's name; also a builtin TimeoutError
     TransportError,
     ValidationError,
 )
+from ._ffi import library_version
+from ._status import Status
 from ._version import __version__
 
 __all__ = [
     "ApiError",
+    "CancelledError",
     "Client",
+    "ClientClosedError",
     "DecodeError",
     "InternalError",
     "InvalidArgumentError",
     "OAuthDeniedError",
     "OpenConnectorsError",
     "OutcomeUnknownError",
+    "SignatureError",
     "StateMismatchError",
+    "Status",
     "TimeoutError",
     "TransportError",
     "ValidationError",
     "__version__",
     "await_callback",
+    "library_version",
     "parse_callback",
 ]

@@ -8,8 +8,9 @@ from types import TracebackType
 from typing import Any, Mapping
 
 from . import _ffi
-from ._errors import error_from_document
+from ._errors import ClientClosedError
 from ._request import compact, millis
+from ._status import Status
 
 InstanceId = int
 
@@ -19,7 +20,7 @@ class Client:
 
     Safe to share between threads: the library's calls release the GIL and run in parallel
     over one connection pool. Close it with ``close()`` or a ``with`` block; calls after that
-    raise ``InvalidArgumentError``. The secrets are handed to the library and not kept here.
+    raise ``ClientClosedError``. The secrets are handed to the library and not kept here.
     """
 
     def __init__(
@@ -66,7 +67,7 @@ class Client:
         status = _ffi.lib.oc_client_new(
             _ffi.encode(config), ctypes.byref(handle), ctypes.byref(error)
         )
-        if status != _ffi.OC_OK or error.value:
+        if status != Status.OK or error.value:
             # On success the library writes no document; take() raises on failure.
             _ffi.take(status, error)
         self._handle = handle
@@ -120,8 +121,10 @@ class Client:
         with self._lock:
             handle = self._handle
             if handle is None:
-                closed = {"error": {"kind": "invalid_argument", "message": "the Client is closed"}}
-                raise error_from_document(1, closed)
+                message = "the Client is closed"
+                raise ClientClosedError(
+                    message, None, {"kind": "client_closed", "message": message}
+                )
             self._running += 1
         try:
             return _ffi.call(function, handle, encoded)

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ._errors import error_from_document
+from ._status import Status
 from ._version import __version__
 
 ENV_VAR = "OPENCONNECTORS_LIBRARY"
@@ -27,7 +28,6 @@ elif sys.platform == "darwin":
 else:
     LIBRARY_FILENAME = "libopenconnectors.so"
 
-OC_OK = 0
 _UNREADABLE = object()
 
 
@@ -38,7 +38,7 @@ class OcClient(ctypes.Structure):
 ClientPointer = ctypes.POINTER(OcClient)
 _OutString = ctypes.POINTER(ctypes.c_void_p)
 
-# name: (restype, argtypes), for every function abi.md exports.
+# name: (restype, argtypes), for every function the package uses.
 _CLIENT_CALL = (ctypes.c_uint32, [ClientPointer, ctypes.c_char_p, _OutString])
 _STATIC_CALL = (ctypes.c_uint32, [ctypes.c_char_p, _OutString])
 _SIGNATURES = {
@@ -105,7 +105,15 @@ def _load() -> tuple[ctypes.CDLL, str]:
     )
 
 
-def _bind(lib: ctypes.CDLL, path: str) -> None:
+def compatible(library_version: str, package_version: str) -> bool:
+    """Whether a library of ``library_version`` serves this package: same major and minor.
+
+    Patch releases change neither names nor behaviour that the package relies on.
+    """
+    return library_version.split(".")[:2] == package_version.split(".")[:2]
+
+
+def _bind(lib: ctypes.CDLL, path: str) -> str:
     for name, (restype, argtypes) in _SIGNATURES.items():
         try:
             function = getattr(lib, name)
@@ -115,16 +123,18 @@ def _bind(lib: ctypes.CDLL, path: str) -> None:
             ) from None
         function.restype = restype
         function.argtypes = argtypes
-    version = lib.oc_version().decode("utf-8", "replace")
-    if version != __version__:
+    version: str = lib.oc_version().decode("utf-8", "replace")
+    if not compatible(version, __version__):
+        wanted = ".".join(__version__.split(".")[:2])
         raise ImportError(
-            f"{path} is libopenconnectors {version}, but the Python package is {__version__}; "
-            "install matching versions"
+            f"{path} is libopenconnectors {version}, but the Python package openconnectors "
+            f"{__version__} needs libopenconnectors {wanted}.x; install matching versions"
         )
+    return version
 
 
 lib, library_path = _load()
-_bind(lib, library_path)
+library_version = _bind(lib, library_path)
 
 
 def status_name(status: int) -> str:
@@ -160,10 +170,10 @@ def take(status: int, out: ctypes.c_void_p) -> Any:
         document = _UNREADABLE
     if document is _UNREADABLE:
         # A library bug; report it as one rather than as a Python decoding error.
-        status = 99 if status == OC_OK else status
+        status = Status.INTERNAL if status == Status.OK else status
         message = f"{status_name(status)}: the library wrote no readable JSON document"
         document = {"error": {"message": message}}
-    if status == OC_OK:
+    if status == Status.OK:
         return document
     raise error_from_document(status, document)
 

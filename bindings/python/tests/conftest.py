@@ -1,11 +1,14 @@
-"""Fixtures: the platform emulator as a subprocess, reset before each test that uses it."""
+"""Shared test helpers: the platform emulator as a subprocess (reset before each test that uses
+it), its hooks, the consent step, free ports."""
 
 from __future__ import annotations
 
 import json
 import os
 import select
+import socket
 import subprocess
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -16,11 +19,13 @@ import pytest
 import openconnectors as oc
 
 CHECKOUT = Path(__file__).resolve().parents[3]
+BASE_PATH = "/elements/api-v2"
 USER_SECRET = "user-secret-Ux7Qv2"
 ORGANIZATION_SECRET = "org-secret-Ok4Zr9"
 API_KEY = "api-key-demo"
 API_SECRET = "api-secret-As8Wn3"
 SECRETS = (USER_SECRET, ORGANIZATION_SECRET, API_SECRET)
+CALLBACK = "https://app.example/auth"
 
 _NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
@@ -45,6 +50,44 @@ def emulator_path() -> Path:
     pytest.fail("no emulator: set OPENCONNECTORS_EMULATOR or run cargo build")
 
 
+def free_port() -> int:
+    """A loopback port that nothing listens on (now)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def loopback_callback() -> str:
+    """A callback URL on a free loopback port, for ``await_callback``."""
+    return f"http://127.0.0.1:{free_port()}/auth"
+
+
+def redirect_target(url: str) -> str:
+    """GET ``url`` without following it; the ``Location`` of its 302."""
+    try:
+        _NO_REDIRECT.open(url, timeout=10)
+    except urllib.error.HTTPError as redirect:
+        if redirect.code != 302:
+            raise
+        return str(redirect.headers["Location"])
+    raise AssertionError(f"{url} did not redirect")
+
+
+def get_until_listening(url: str, seconds: float = 10.0) -> tuple[int, bytes]:
+    """GET ``url`` like a browser: retried while nothing listens yet; (status, body)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with _NO_PROXY.open(url, timeout=5) as page:
+                return page.status, page.read()
+        except urllib.error.HTTPError as answer:
+            return answer.code, answer.read()
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
+
+
 class Emulator:
     """The running emulator and its test hooks."""
 
@@ -61,36 +104,43 @@ class Emulator:
         return json.loads(text) if text else None
 
     def reset(self) -> None:
+        """Forget instances, faults and the journal."""
         self._hook("POST", "/__emulator/reset", {})
 
     def requests(self) -> list[dict[str, Any]]:
         """The journal: every request since the last reset, oldest first."""
         return self._hook("GET", "/__emulator/requests")  # type: ignore[no-any-return]
 
+    def platform_requests(self, since: int = 0) -> list[dict[str, Any]]:
+        """The journal from entry ``since`` on, without the provider's consent page."""
+        return [r for r in self.requests()[since:] if r["path"].startswith(BASE_PATH)]
+
     def fault(self, **spec: Any) -> None:
+        """Arm a fault, e.g. ``fault(method="GET", pathPrefix=..., delayMs=2000)``."""
         self._hook("POST", "/__emulator/faults", spec)
+
+    def delay(self, seconds: float, method: str = "GET", path: str = "/instances") -> None:
+        """The next matching request is answered ``seconds`` late."""
+        self.fault(method=method, pathPrefix=BASE_PATH + path, count=1, delayMs=int(seconds * 1000))
 
     def authorize(self, oauth_url: str, deny: bool = False) -> str:
         """GET the provider's consent URL without following it; return the redirect target."""
-        url = oauth_url + ("&decision=deny" if deny else "")
-        try:
-            _NO_REDIRECT.open(url, timeout=10)
-        except urllib.error.HTTPError as redirect:
-            if redirect.code != 302:
-                raise
-            return str(redirect.headers["Location"])
-        raise AssertionError("the consent URL did not redirect")
+        return redirect_target(oauth_url + ("&decision=deny" if deny else ""))
 
-    def client(self, **overrides: Any) -> oc.Client:
+    def config(self, **overrides: Any) -> dict[str, Any]:
+        """Client keyword arguments for this emulator."""
         config: dict[str, Any] = {
             "base_url": self.base_url,
             "user_secret": USER_SECRET,
             "organization_secret": ORGANIZATION_SECRET,
         }
         config.update(overrides)
-        return oc.Client(**config)
+        return config
 
-    def code(self, client: oc.Client, callback_url: str) -> str:
+    def client(self, **overrides: Any) -> oc.Client:
+        return oc.Client(**self.config(**overrides))
+
+    def code(self, client: oc.Client, callback_url: str = CALLBACK) -> str:
         """Run steps 1 and 2: an authorization code bound to API_KEY and ``callback_url``."""
         step1 = client.oauth_url(
             "infusionsoftecommerce",
@@ -115,9 +165,8 @@ class Emulator:
         }
 
     def new_instance(self, client: oc.Client, name: str = "n") -> dict[str, Any]:
-        callback = "https://app.example/auth"
-        code = self.code(client, callback)
-        return client.create_instance(self.instance_document(code, callback, name))
+        code = self.code(client, CALLBACK)
+        return client.create_instance(self.instance_document(code, CALLBACK, name))
 
 
 @pytest.fixture(scope="session")

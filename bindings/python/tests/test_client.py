@@ -31,6 +31,7 @@ def test_context_manager_and_idempotent_close(emulator: Emulator) -> None:
     assert isinstance(error, oc.OpenConnectorsError)
     assert (error.kind, error.status) == ("client_closed", None)
     assert "closed" in repr(client)
+    assert emulator.platform_requests()[-1]["method"] == "GET"  # only the call before closing
 
 
 def test_del_frees_an_unclosed_client(emulator: Emulator) -> None:
@@ -46,6 +47,16 @@ def test_client_cannot_be_copied(client: oc.Client) -> None:
         copy.copy(client)
     with pytest.raises(TypeError):
         pickle.dumps(client)
+
+
+def test_deadline_is_passed(emulator: Emulator) -> None:
+    """``deadline`` bounds a whole call, retries included."""
+    emulator.fault(method="GET", pathPrefix="/elements/api-v2/instances", count=5, status=503)
+    with emulator.client(deadline=0.3, max_retries=5) as bounded:
+        started = time.monotonic()
+        with pytest.raises((oc.ApiError, oc.TimeoutError)):
+            bounded.list_instances()
+        assert time.monotonic() - started < 2.0
 
 
 def test_threads_sharing_a_client_overlap(emulator: Emulator, client: oc.Client) -> None:

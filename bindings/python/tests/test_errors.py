@@ -4,16 +4,12 @@ from __future__ import annotations
 
 import builtins
 import socket
-import threading
 import time
-import urllib.request
 
 import pytest
-from conftest import API_KEY, API_SECRET, Emulator
+from conftest import API_KEY, API_SECRET, CALLBACK, Emulator
 
 import openconnectors as oc
-
-CALLBACK = "https://app.example/auth"
 
 
 def test_error_attributes_of_an_api_error(client: oc.Client) -> None:
@@ -151,48 +147,3 @@ def test_outcome_unknown_when_a_post_loses_its_answer(
     assert (caught.value.kind, caught.value.status) == ("outcome_unknown", 9)
     posts = [r for r in emulator.requests() if r["method"] == "POST"]
     assert len(posts) == 1  # never retried
-
-
-def test_await_callback(emulator: Emulator) -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    callback = f"http://127.0.0.1:{port}/auth"
-    answers = []
-
-    def browser() -> None:
-        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                with opener.open(f"{callback}?code=the-code&state=s1", timeout=5) as page:
-                    answers.append((page.status, page.read()))
-                return
-            except OSError:
-                time.sleep(0.02)  # not listening yet
-
-    thread = threading.Thread(target=browser)
-    thread.start()
-    try:
-        result = oc.await_callback(callback, expected_state="s1", timeout=10)
-    finally:
-        thread.join()
-    assert result["code"] == "the-code"
-    assert result["state"] == "s1"
-    assert answers
-    assert answers[0][0] == 200
-
-
-def test_await_callback_times_out() -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    started = time.monotonic()
-    with pytest.raises(oc.TimeoutError):
-        oc.await_callback(f"http://127.0.0.1:{port}/auth", expected_state="s", timeout=0.3)
-    assert time.monotonic() - started < 5
-
-
-def test_await_callback_refuses_a_non_loopback_host() -> None:
-    with pytest.raises(oc.ValidationError):
-        oc.await_callback("http://example.com:8765/auth", timeout=0.3)

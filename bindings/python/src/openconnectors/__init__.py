@@ -14,6 +14,7 @@ the same name and returns its JSON result as dicts and lists, or raises an
 """
 
 from ._callback import await_callback, parse_callback
+from ._cancel import CancelToken
 from ._client import Client
 from ._errors import (
     ApiError,
@@ -37,6 +38,7 @@ from ._version import __version__
 
 __all__ = [
     "ApiError",
+    "CancelToken",
     "CancelledError",
     "Client",
     "ClientClosedError",

@@ -4,33 +4,43 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import _ffi
-from ._request import compact, millis
+from . import _call
+from . import _request as req
+from ._cancel import CancelToken
+
+__all__ = ["await_callback", "parse_callback"]
 
 
-def parse_callback(url: str, *, expected_state: str | None = None) -> dict[str, Any]:
-    """Parse the provider's redirect back (``oc_parse_callback``); no I/O.
+def parse_callback(
+    url: str, *, expected_state: str | None = None, cancel: CancelToken | None = None
+) -> dict[str, Any]:
+    """Parse the provider's redirect back; no I/O.
 
     ``url`` is the whole callback URL or only its query string. Returns
     ``{"code": ..., "state": ..., "params": {...}}``. Raises ``StateMismatchError`` when
     ``expected_state`` is given and differs, ``OAuthDeniedError`` when the provider sent
     ``error=...``, ``ValidationError`` when there is no code.
     """
-    request = compact(url=url, expectedState=expected_state)
-    return _ffi.call(_ffi.lib.oc_parse_callback, _ffi.encode(request))  # type: ignore[no-any-return]
+    request = req.parse_callback(url, expected_state)
+    result: dict[str, Any] = _call.run(None, req.PARSE_CALLBACK, request, cancel)
+    return result
 
 
 def await_callback(
-    callback_url: str, *, expected_state: str | None = None, timeout: float | None = 300.0
+    callback_url: str,
+    *,
+    expected_state: str,
+    timeout: float | None = 300.0,
+    cancel: CancelToken | None = None,
 ) -> dict[str, Any]:
-    """Wait for the provider's redirect on a loopback ``callback_url`` (``oc_await_callback``).
+    """Wait for the provider's redirect on a loopback ``callback_url``.
 
     Listens on the URL's loopback host and port, answers the browser with a short page, and
-    returns what ``parse_callback`` would for the redirect. Raises ``TimeoutError`` when no
-    redirect arrives within ``timeout`` seconds (``None``: the library's default). The call
-    blocks in the library; other Python threads keep running.
+    returns what ``parse_callback`` would for the redirect that carries ``expected_state``
+    (redirects with another state, or none, are answered 400 and the wait goes on). Raises
+    ``TimeoutError`` when none arrives within ``timeout`` seconds (``None``: the library's
+    default, 300 s), ``CancelledError`` when ``cancel`` is cancelled.
     """
-    request = compact(
-        callbackUrl=callback_url, expectedState=expected_state, timeoutMs=millis(timeout)
-    )
-    return _ffi.call(_ffi.lib.oc_await_callback, _ffi.encode(request))  # type: ignore[no-any-return]
+    request = req.await_callback(callback_url, expected_state, timeout)
+    result: dict[str, Any] = _call.run(None, req.AWAIT_CALLBACK, request, cancel)
+    return result

@@ -136,9 +136,8 @@ class OutcomeUnknownError(OpenConnectorsError):
 class CancelledError(OpenConnectorsError):
     """``Status.CANCELLED``: the call was cancelled through a ``CancelToken``.
 
-    Not to be confused with ``asyncio.CancelledError``, which an ``AsyncClient`` call raises
-    when its asyncio task is cancelled. This one is an ordinary ``Exception`` reporting that a
-    ``CancelToken`` given to the call was cancelled before anything of the call took effect.
+    An ordinary ``Exception`` reporting that a ``CancelToken`` given to the call was cancelled
+    before anything of the call took effect.
     """
 
 
@@ -207,3 +206,9 @@ def error_from_document(status: int, document: Any) -> OpenConnectorsError:
             kind = kind if isinstance(kind, str) and kind else "unknown"
     details = {**error, "kind": kind}
     return cls(str(details.get("message", "")), status, details)
+
+
+def decode_error(reason: str) -> DecodeError:
+    """The ``DecodeError`` for a result the package could not turn into Python objects."""
+    message = f"the result could not be read as Python objects: {reason}"
+    return DecodeError(message, Status.DECODE, {"kind": Status.DECODE.kind, "message": message})

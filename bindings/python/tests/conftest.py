@@ -1,13 +1,15 @@
 """Shared test helpers: the platform emulator as a subprocess (reset before each test that uses
-it), its hooks, the consent step, free ports."""
+it), its hooks, the consent step, free ports, and Python child processes."""
 
 from __future__ import annotations
 
 import json
 import os
 import select
+import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -19,6 +21,7 @@ import pytest
 import openconnectors as oc
 
 CHECKOUT = Path(__file__).resolve().parents[3]
+SRC = CHECKOUT / "bindings" / "python" / "src"
 BASE_PATH = "/elements/api-v2"
 USER_SECRET = "user-secret-Ux7Qv2"
 ORGANIZATION_SECRET = "org-secret-Ok4Zr9"
@@ -204,3 +207,41 @@ def emulator(emulator_process: Emulator) -> Emulator:
 def client(emulator: Emulator) -> Iterator[oc.Client]:
     with emulator.client() as created:
         yield created
+
+
+class Child:
+    """A Python child process running a script with this package importable; it prints
+    ``ready`` when it is about to block, so that a signal can be sent at the right time."""
+
+    def __init__(self, script: str, *args: str) -> None:
+        env = dict(os.environ, PYTHONPATH=str(SRC), PYTHONUNBUFFERED="1")
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", script, *args],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+
+    def wait_ready(self, seconds: float = 20.0) -> None:
+        assert self.process.stdout is not None
+        ready, _, _ = select.select([self.process.stdout], [], [], seconds)
+        line = self.process.stdout.readline() if ready else ""
+        if line.strip() != "ready":
+            self.process.kill()
+            _, err = self.process.communicate()
+            raise AssertionError(f"the child did not get ready: {line!r}\n{err}")
+
+    def interrupt(self) -> float:
+        """SIGINT, then wait for the exit; the seconds it took."""
+        started = time.monotonic()
+        self.process.send_signal(signal.SIGINT)
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        return time.monotonic() - started
+
+    def output(self) -> tuple[str, str]:
+        out, err = self.process.communicate(timeout=10)
+        return out, err

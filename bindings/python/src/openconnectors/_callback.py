@@ -22,7 +22,7 @@ def parse_callback(
     ``error=...``, ``ValidationError`` when there is no code.
     """
     request = req.parse_callback(url, expected_state)
-    result: dict[str, Any] = _call.run(None, req.PARSE_CALLBACK, request, cancel)
+    result: dict[str, Any] = _call.run_quick(req.PARSE_CALLBACK, request, cancel)
     return result
 
 
@@ -39,7 +39,8 @@ def await_callback(
     returns what ``parse_callback`` would for the redirect that carries ``expected_state``
     (redirects with another state, or none, are answered 400 and the wait goes on). Raises
     ``TimeoutError`` when none arrives within ``timeout`` seconds (``None``: the library's
-    default, 300 s), ``CancelledError`` when ``cancel`` is cancelled.
+    default, 300 s), ``CancelledError`` when ``cancel`` is cancelled. In the main thread,
+    Ctrl-C ends the wait at once with ``KeyboardInterrupt``.
     """
     request = req.await_callback(callback_url, expected_state, timeout)
     result: dict[str, Any] = _call.run(None, req.AWAIT_CALLBACK, request, cancel)

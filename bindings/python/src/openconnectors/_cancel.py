@@ -1,11 +1,11 @@
 """Cancellation: the library's ``oc_cancel`` handles and the package's ``CancelToken``.
 
-Every call given a ``CancelToken`` gets a native handle of its own, for the call only, so that
-the call can also be cancelled alone without cancelling the token's other calls. A token
-therefore holds no native handle itself but the handles of the calls running with it. A
-native handle, once triggered, stays triggered: it is freed after its call; untriggered ones
-are kept for the next call, so that a call does not pay for ``oc_cancel_new`` and
-``oc_cancel_free``.
+Every call that may have to be cancelled gets a native handle of its own, for the call only:
+a ``CancelToken`` cancels it, and so does Ctrl-C (``_interrupt``), each without cancelling
+the others' calls. A token therefore
+holds no native handle itself but the handles of the calls running with it. A native handle,
+once triggered, stays triggered: it is freed after its call; untriggered ones are kept for the
+next call, so that a call does not pay for ``oc_cancel_new`` and ``oc_cancel_free``.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from . import _ffi
 from ._errors import error_from_document
 from ._status import Status
 
-__all__ = ["CancelToken", "Handle", "release", "take"]
+__all__ = ["CancelToken", "Handle", "keep_all", "release", "take"]
 
 
 class Handle:
@@ -40,6 +40,13 @@ class Handle:
 
 
 _spare: list[Handle] = []
+_keep_all = False
+
+
+def keep_all() -> None:
+    """From now on, never free a handle (at exit, when calls may still be finishing)."""
+    global _keep_all
+    _keep_all = True
 
 
 def take() -> Handle:
@@ -56,7 +63,8 @@ def release(handle: Handle) -> None:
     A triggered handle is freed; calls still holding it keep their own reference.
     """
     if handle.triggered:
-        _ffi.lib.oc_cancel_free(handle.pointer)
+        if not _keep_all:
+            _ffi.lib.oc_cancel_free(handle.pointer)
     else:
         _spare.append(handle)
 

@@ -159,8 +159,9 @@ class Client(_Base):
     """A configured connection to the Open Connectors platform (an ``oc_client``).
 
     Safe to share between threads: calls release the GIL and run in parallel over one
-    connection pool. Every method takes ``cancel=`` (a ``CancelToken``). Close it with
-    ``close()`` or a ``with`` block.
+    connection pool. Every method takes ``cancel=`` (a ``CancelToken``), and a call made from
+    the main thread ends at Ctrl-C: the library's call is cancelled and ``KeyboardInterrupt``
+    raised within 100 ms. Close it with ``close()`` or a ``with`` block.
     """
 
     def __enter__(self) -> Client:

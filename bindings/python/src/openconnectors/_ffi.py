@@ -31,6 +31,9 @@ else:
 
 _OutPointer = ctypes.POINTER(ctypes.c_void_p)
 
+# void (*)(void *user_data, oc_status status, char *response_json): the string is owned.
+CALLBACK = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_uint32, ctypes.c_void_p)
+
 _STATUS = ctypes.c_uint32
 _HANDLE = ctypes.c_void_p
 _TEXT = ctypes.c_char_p
@@ -42,6 +45,7 @@ _SIGNATURES = {
     "oc_client_new": (_STATUS, [_TEXT, _OutPointer, _OutPointer]),
     "oc_client_free": (None, [_HANDLE]),
     "oc_call": (_STATUS, [_HANDLE, _TEXT, _TEXT, _HANDLE, _OutPointer]),
+    "oc_call_async": (_STATUS, [_HANDLE, _TEXT, _TEXT, _HANDLE, CALLBACK, ctypes.c_void_p]),
     "oc_cancel_new": (_STATUS, [_OutPointer]),
     "oc_cancel_trigger": (None, [_HANDLE]),
     "oc_cancel_free": (None, [_HANDLE]),

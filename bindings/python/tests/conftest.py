@@ -143,6 +143,9 @@ class Emulator:
     def client(self, **overrides: Any) -> oc.Client:
         return oc.Client(**self.config(**overrides))
 
+    def async_client(self, **overrides: Any) -> oc.AsyncClient:
+        return oc.AsyncClient(**self.config(**overrides))
+
     def code(self, client: oc.Client, callback_url: str = CALLBACK) -> str:
         """Run steps 1 and 2: an authorization code bound to API_KEY and ``callback_url``."""
         step1 = client.oauth_url(

@@ -42,11 +42,15 @@ def test_del_frees_an_unclosed_client(emulator: Emulator) -> None:
     gc.collect()
 
 
-def test_client_cannot_be_copied(client: oc.Client) -> None:
+def test_client_cannot_be_copied(emulator: Emulator, client: oc.Client) -> None:
     with pytest.raises(TypeError):
         copy.copy(client)
     with pytest.raises(TypeError):
         pickle.dumps(client)
+    asynchronous = emulator.async_client()
+    with pytest.raises(TypeError):
+        copy.copy(asynchronous)
+    asynchronous.close()
 
 
 def test_deadline_is_passed(emulator: Emulator) -> None:
@@ -104,6 +108,14 @@ def test_close_while_a_call_runs_waits_for_it(emulator: Emulator) -> None:
 def test_repr_shows_no_secret(emulator: Emulator, client: oc.Client) -> None:
     assert repr(client) == f"Client(base_url={emulator.base_url!r}, secrets=<redacted>)"
     assert str(client) == repr(client)
+    asynchronous = emulator.async_client(proxy="http://user:proxy-password@127.0.0.1:9")
+    assert repr(asynchronous) == f"AsyncClient(base_url={emulator.base_url!r}, secrets=<redacted>)"
+    asynchronous.close()
+    assert repr(asynchronous).endswith(", closed)")
+    for text in (repr(asynchronous), repr(vars(asynchronous))):
+        assert "proxy-password" not in text
+        for secret in SECRETS:
+            assert secret not in text
 
 
 def test_no_secret_in_any_text(emulator: Emulator, client: oc.Client) -> None:

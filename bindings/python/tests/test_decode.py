@@ -58,6 +58,19 @@ def test_a_deeply_nested_instance_is_a_decode_error(deep_server: str) -> None:
             client.request("GET", "/hubs/ecommerce/orders")
 
 
+def test_a_deeply_nested_result_from_an_async_call(deep_server: str) -> None:
+    import asyncio
+
+    async def main() -> None:
+        async with oc.AsyncClient(
+            base_url=deep_server, user_secret=USER_SECRET, organization_secret=ORGANIZATION_SECRET
+        ) as client:
+            with pytest.raises(oc.DecodeError):
+                await client.get_instance(1)
+
+    asyncio.run(main())
+
+
 def _with_recursion_limit(margin: int, action: Callable[[], Any]) -> Any:
     """Run ``action`` with only ``margin`` levels of recursion left."""
     depth = 0

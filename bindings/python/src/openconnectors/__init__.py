@@ -1,8 +1,8 @@
 """Python bindings of libopenconnectors: connect users' accounts to SAP Open Connectors.
 
-A thin layer over the library's C ABI: each call passes a JSON request to the C function of
-the same name and returns its JSON result as dicts and lists, or raises an
-``OpenConnectorsError`` subclass. Validation, HTTP and parsing all happen in the library.
+A thin layer over the library's C API: each call passes a JSON request to the library and
+returns its JSON result as dicts and lists, or raises an ``OpenConnectorsError`` subclass.
+Validation, HTTP and parsing all happen in the library.
 
     import openconnectors as oc
 
@@ -11,11 +11,14 @@ the same name and returns its JSON result as dicts and lists, or raises an
                                  callback_url=...)
         callback = oc.parse_callback(redirect_url, expected_state=step1["state"])
         instance = client.create_instance({...})
+
+``AsyncClient`` is the same for asyncio; ``CancelToken`` cancels calls; calls made from the
+main thread end at Ctrl-C.
 """
 
-from ._callback import await_callback, parse_callback
+from ._callback import await_callback, await_callback_async, parse_callback
 from ._cancel import CancelToken
-from ._client import Client
+from ._client import AsyncClient, Client
 from ._errors import (
     ApiError,
     CancelledError,
@@ -38,6 +41,7 @@ from ._version import __version__
 
 __all__ = [
     "ApiError",
+    "AsyncClient",
     "CancelToken",
     "CancelledError",
     "Client",
@@ -56,6 +60,7 @@ __all__ = [
     "ValidationError",
     "__version__",
     "await_callback",
+    "await_callback_async",
     "library_version",
     "parse_callback",
 ]

@@ -1,8 +1,9 @@
 """The one path of every operation: ``oc_call`` in the calling thread, or ``oc_call_async``.
 
-``run`` calls ``oc_call`` directly from a thread other than the main one; from the main thread
-it makes the call interruptible by Ctrl-C (``_interrupt``), which sometimes means running it
-with ``oc_call_async`` and waiting for it (``start``, ``Waiting``).
+``run`` is for synchronous calls: from a thread other than the main one it calls ``oc_call``
+directly; from the main thread it makes the call interruptible by Ctrl-C (``_interrupt``).
+``run_async`` is for coroutines: the call runs on a library thread and completes an asyncio
+future through ``loop.call_soon_threadsafe``, without a Python thread of its own.
 
 Completion callbacks: one ctypes callback object for the whole process (``_ON_DONE``, alive as
 long as the module), given a number as ``user_data`` that names the waiting call in
@@ -11,6 +12,7 @@ long as the module), given a number as ``user_data`` that names the waiting call
 
 from __future__ import annotations
 
+import asyncio
 import atexit
 import itertools
 import signal
@@ -23,9 +25,10 @@ from ._cancel import CancelToken, Handle, keep_all, release, take
 from ._errors import error_from_document
 from ._status import Status
 
-__all__ = ["attach", "detach", "queue", "run", "run_quick", "start"]
+__all__ = ["attach", "detach", "queue", "run", "run_async", "run_quick", "start"]
 
 Complete = Callable[[int, Optional[bytes]], None]
+Enqueue = Callable[[bytes, bytes, Handle, Complete], None]
 
 _set_wakeup_fd = signal.set_wakeup_fd
 
@@ -185,6 +188,62 @@ def start(client: int | None, operation: bytes, request: bytes, handle: Handle) 
     waiting = Waiting(handle)
     queue(client, operation, request, handle, waiting.complete)
     return waiting
+
+
+class _AsyncCall:
+    """A call that an asyncio task awaits."""
+
+    __slots__ = ("_finished", "_waiter", "future", "loop")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.future: asyncio.Future[tuple[int, bytes | None]] = loop.create_future()
+        self._finished = False
+        self._waiter: asyncio.Future[None] | None = None
+
+    def complete(self, status: int, text: bytes | None) -> None:
+        """The library's callback, on a library thread: hand the outcome to the loop."""
+        try:  # noqa: SIM105 - as in _on_done
+            self.loop.call_soon_threadsafe(self._settle, status, text)
+        except RuntimeError:
+            pass  # the loop was closed: nobody waits for this call any more
+
+    def _settle(self, status: int, text: bytes | None) -> None:
+        self._finished = True
+        if not self.future.done():
+            self.future.set_result((status, text))
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
+
+    async def finished(self) -> None:
+        """Until the library's callback has run (after a cancellation)."""
+        if not self._finished:
+            self._waiter = self.loop.create_future()
+            await self._waiter
+
+
+async def run_async(
+    enqueue: Enqueue, operation: bytes, request: bytes, cancel: CancelToken | None
+) -> Any:
+    """An asynchronous call: the decoded result, or raise.
+
+    Cancelling the awaiting task triggers the call's own cancel handle, waits for the
+    library's callback (within 100 ms), and ends the task with ``asyncio.CancelledError``.
+    """
+    call = _AsyncCall(asyncio.get_running_loop())
+    handle = take()
+    try:
+        attach(cancel, handle)
+        enqueue(operation, request, handle, call.complete)
+        try:
+            status, text = await call.future
+        except asyncio.CancelledError:
+            handle.trigger()
+            await call.finished()
+            raise
+    finally:
+        detach(cancel, handle)
+    return _ffi.result(status, text)
 
 
 def _shutdown() -> None:

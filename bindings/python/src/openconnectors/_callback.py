@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from . import _call
 from . import _request as req
 from ._cancel import CancelToken
 
-__all__ = ["await_callback", "parse_callback"]
+__all__ = ["await_callback", "await_callback_async", "parse_callback"]
 
 
 def parse_callback(
@@ -44,4 +45,22 @@ def await_callback(
     """
     request = req.await_callback(callback_url, expected_state, timeout)
     result: dict[str, Any] = _call.run(None, req.AWAIT_CALLBACK, request, cancel)
+    return result
+
+
+async def await_callback_async(
+    callback_url: str,
+    *,
+    expected_state: str,
+    timeout: float | None = 300.0,
+    cancel: CancelToken | None = None,
+) -> dict[str, Any]:
+    """``await_callback`` as a coroutine: the wait runs on a library thread.
+
+    Cancelling the awaiting task stops the listener (within 100 ms) and ends the task with
+    ``asyncio.CancelledError``.
+    """
+    request = req.await_callback(callback_url, expected_state, timeout)
+    enqueue = functools.partial(_call.queue, None)
+    result: dict[str, Any] = await _call.run_async(enqueue, req.AWAIT_CALLBACK, request, cancel)
     return result

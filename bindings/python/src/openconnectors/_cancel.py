@@ -1,8 +1,8 @@
 """Cancellation: the library's ``oc_cancel`` handles and the package's ``CancelToken``.
 
 Every call that may have to be cancelled gets a native handle of its own, for the call only:
-a ``CancelToken`` cancels it, and so does Ctrl-C (``_interrupt``), each without cancelling
-the others' calls. A token therefore
+a ``CancelToken`` cancels it, and so do Ctrl-C (``_interrupt``) and the cancellation of an
+asyncio task (``AsyncClient``), each without cancelling the others' calls. A token therefore
 holds no native handle itself but the handles of the calls running with it. A native handle,
 once triggered, stays triggered: it is freed after its call; untriggered ones are kept for the
 next call, so that a call does not pay for ``oc_cancel_new`` and ``oc_cancel_free``.

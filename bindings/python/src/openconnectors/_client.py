@@ -9,7 +9,7 @@ from typing import Any, Mapping
 
 from . import _call, _ffi
 from . import _request as req
-from ._cancel import CancelToken
+from ._cancel import CancelToken, Handle
 from ._errors import ClientClosedError
 from ._status import Status
 
@@ -21,6 +21,8 @@ class _Native:
 
     ``oc_client_free`` may not run while a synchronous call uses the client, so calls count
     themselves in and out, and ``close()`` during calls leaves the freeing to the last one.
+    An asynchronous call holds its own reference once ``oc_call_async`` has returned, so it
+    counts only while it is being queued.
     """
 
     def __init__(self, owner: str, config: bytes) -> None:
@@ -89,9 +91,18 @@ class _Native:
             self.leave()
         return result
 
+    def enqueue(
+        self, operation: bytes, request: bytes, handle: Handle, complete: _call.Complete
+    ) -> None:
+        pointer = self.enter()
+        try:
+            _call.queue(pointer, operation, request, handle, complete)
+        finally:
+            self.leave()
+
 
 class _Base:
-    """What clients share: the configuration, ``close()`` and what they show."""
+    """What both clients share: the configuration, ``close()`` and what they show."""
 
     def __init__(
         self,
@@ -272,3 +283,117 @@ class Client(_Base):
         """
         request = req.request(method, path, query, body, element_token, headers)
         return self._native.run(req.REQUEST, request, cancel)
+
+
+class AsyncClient(_Base):
+    """``Client`` for asyncio: the same constructor and methods, each a coroutine.
+
+    Calls run on the library's threads (``oc_call_async``) and complete in the event loop;
+    no Python thread is started per call. Cancelling the task awaiting a call cancels the
+    library's call, which ends within 100 ms; the task then ends with
+    ``asyncio.CancelledError`` (even when a POST, PUT or PATCH may have reached the server).
+    Every method also takes ``cancel=`` (a ``CancelToken``). Close it with ``await aclose()``,
+    ``close()`` or ``async with``; calls already running finish normally.
+    """
+
+    async def __aenter__(self) -> AsyncClient:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    async def aclose(self) -> None:
+        """``close()``, as a coroutine (for ``contextlib.aclosing`` and the like)."""
+        self.close()
+
+    async def _run(
+        self, operation: bytes, request: bytes, cancel: CancelToken | None
+    ) -> dict[str, Any]:
+        enqueue = self._native.enqueue
+        result: dict[str, Any] = await _call.run_async(enqueue, operation, request, cancel)
+        return result
+
+    async def oauth_url(
+        self,
+        element: str | int,
+        *,
+        api_key: str,
+        api_secret: str,
+        callback_url: str,
+        state: str | None = None,
+        scope: str | None = None,
+        site_address: str | None = None,
+        params: Mapping[str, str] | None = None,
+        cancel: CancelToken | None = None,
+    ) -> dict[str, Any]:
+        """Step 1: the provider's authorization URL (see ``Client.oauth_url``)."""
+        request = req.oauth_url(
+            element, api_key, api_secret, callback_url, state, scope, site_address, params
+        )
+        return await self._run(req.OAUTH_URL, request, cancel)
+
+    async def create_instance(
+        self, instance: Mapping[str, Any], *, cancel: CancelToken | None = None
+    ) -> dict[str, Any]:
+        """Step 3: provision an instance (see ``Client.create_instance``)."""
+        request = _ffi.encode(instance)
+        return await self._run(req.CREATE_INSTANCE, request, cancel)
+
+    async def get_instance(
+        self, instance_id: InstanceId, *, cancel: CancelToken | None = None
+    ) -> dict[str, Any]:
+        """The instance with this id (``GET /instances/{id}``)."""
+        request = req.instance_id(instance_id)
+        return await self._run(req.GET_INSTANCE, request, cancel)
+
+    async def list_instances(
+        self,
+        *,
+        tags: list[str] | None = None,
+        search_text: str | None = None,
+        page_size: int | None = None,
+        next_page: str | None = None,
+        cancel: CancelToken | None = None,
+    ) -> dict[str, Any]:
+        """One page of instances: ``{"instances": [...], "nextPage": token or None}``."""
+        request = req.list_instances(tags, search_text, page_size, next_page)
+        return await self._run(req.LIST_INSTANCES, request, cancel)
+
+    async def update_instance(
+        self,
+        instance_id: InstanceId,
+        instance: Mapping[str, Any],
+        *,
+        partial: bool = False,
+        cancel: CancelToken | None = None,
+    ) -> dict[str, Any]:
+        """Replace or patch an instance (see ``Client.update_instance``)."""
+        request = req.update_instance(instance_id, instance, partial)
+        return await self._run(req.UPDATE_INSTANCE, request, cancel)
+
+    async def delete_instance(
+        self, instance_id: InstanceId, *, cancel: CancelToken | None = None
+    ) -> dict[str, Any]:
+        """Delete an instance; returns ``{"id": ..., "deleted": True}``."""
+        request = req.instance_id(instance_id)
+        return await self._run(req.DELETE_INSTANCE, request, cancel)
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        query: Mapping[str, str] | None = None,
+        body: Any = None,
+        element_token: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        cancel: CancelToken | None = None,
+    ) -> dict[str, Any]:
+        """Call the connected service through an instance (see ``Client.request``)."""
+        request = req.request(method, path, query, body, element_token, headers)
+        return await self._run(req.REQUEST, request, cancel)

@@ -136,8 +136,9 @@ class OutcomeUnknownError(OpenConnectorsError):
 class CancelledError(OpenConnectorsError):
     """``Status.CANCELLED``: the call was cancelled through a ``CancelToken``.
 
-    An ordinary ``Exception`` reporting that a ``CancelToken`` given to the call was cancelled
-    before anything of the call took effect.
+    Not to be confused with ``asyncio.CancelledError``, which an ``AsyncClient`` call raises
+    when its asyncio task is cancelled. This one is an ordinary ``Exception`` reporting that a
+    ``CancelToken`` given to the call was cancelled before anything of the call took effect.
     """
 
 

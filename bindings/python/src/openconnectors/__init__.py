@@ -13,7 +13,7 @@ Validation, HTTP and parsing all happen in the library.
         instance = client.create_instance({...})
 
 ``AsyncClient`` is the same for asyncio; ``CancelToken`` cancels calls; calls made from the
-main thread end at Ctrl-C.
+main thread end at Ctrl-C; the library's logs go to ``logging.getLogger("openconnectors")``.
 """
 
 from ._callback import await_callback, await_callback_async, parse_callback
@@ -36,10 +36,12 @@ from ._errors import (
     ValidationError,
 )
 from ._ffi import library_version
+from ._logging import TRACE, configure_logging
 from ._status import Status
 from ._version import __version__
 
 __all__ = [
+    "TRACE",
     "ApiError",
     "AsyncClient",
     "CancelToken",
@@ -61,6 +63,7 @@ __all__ = [
     "__version__",
     "await_callback",
     "await_callback_async",
+    "configure_logging",
     "library_version",
     "parse_callback",
 ]

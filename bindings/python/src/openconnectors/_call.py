@@ -20,7 +20,7 @@ import threading
 import time
 from typing import Any, Callable, Optional
 
-from . import _ffi, _interrupt
+from . import _ffi, _interrupt, _logging
 from ._cancel import CancelToken, Handle, keep_all, release, take
 from ._errors import error_from_document
 from ._status import Status
@@ -108,6 +108,7 @@ def run(
     cancel: CancelToken | None,
 ) -> Any:
     """A synchronous call: the decoded result, or raise."""
+    _logging.refresh()
     if threading.get_ident() != _interrupt.MAIN_THREAD:
         if cancel is None:
             return _ffi.call(client, operation, request, None)
@@ -135,6 +136,8 @@ def run(
                 watcher.running = outer
             if previous != watcher.fd:
                 _set_wakeup_fd(previous)
+            if outer is None and _interrupt.pending_interrupts:
+                raise _interrupt.pending_interrupts.pop()
     finally:
         detach(cancel, handle)
 
@@ -230,6 +233,7 @@ async def run_async(
     Cancelling the awaiting task triggers the call's own cancel handle, waits for the
     library's callback (within 100 ms), and ends the task with ``asyncio.CancelledError``.
     """
+    _logging.refresh()
     call = _AsyncCall(asyncio.get_running_loop())
     handle = take()
     try:
@@ -249,6 +253,7 @@ async def run_async(
 def _shutdown() -> None:
     # At exit, before the interpreter goes away: a library thread calling back into a
     # finalizing interpreter would be stopped in the middle of the library's code.
+    _logging.uninstall()
     keep_all()  # a handle in the list below may be released meanwhile: it must stay valid
     for _, handle in list(_pending.values()):
         handle.trigger()

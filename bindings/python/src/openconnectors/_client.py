@@ -7,7 +7,7 @@ import threading
 from types import TracebackType
 from typing import Any, Mapping
 
-from . import _call, _ffi
+from . import _call, _ffi, _logging
 from . import _request as req
 from ._cancel import CancelToken, Handle
 from ._errors import ClientClosedError
@@ -145,6 +145,7 @@ class _Base:
             allowInsecureHttp=allow_insecure_http,
         )
         self._native = _Native(type(self).__name__, config)
+        _logging.refresh(always=True)
 
     def __repr__(self) -> str:
         state = ", closed" if self._native.closed else ""

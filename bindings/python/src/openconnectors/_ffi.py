@@ -33,6 +33,8 @@ _OutPointer = ctypes.POINTER(ctypes.c_void_p)
 
 # void (*)(void *user_data, oc_status status, char *response_json): the string is owned.
 CALLBACK = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_uint32, ctypes.c_void_p)
+# void (*)(void *user_data, uint32_t level, const char *record_json): the string is borrowed.
+LOG_CALLBACK = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_uint32, ctypes.c_char_p)
 
 _STATUS = ctypes.c_uint32
 _HANDLE = ctypes.c_void_p
@@ -49,6 +51,7 @@ _SIGNATURES = {
     "oc_cancel_new": (_STATUS, [_OutPointer]),
     "oc_cancel_trigger": (None, [_HANDLE]),
     "oc_cancel_free": (None, [_HANDLE]),
+    "oc_set_logger": (_STATUS, [LOG_CALLBACK, ctypes.c_void_p, ctypes.c_uint32]),
     "oc_string_free": (None, [ctypes.c_void_p]),
 }
 

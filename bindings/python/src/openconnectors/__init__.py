@@ -13,7 +13,8 @@ Validation, HTTP and parsing all happen in the library.
         instance = client.create_instance({...})
 
 ``AsyncClient`` is the same for asyncio; ``CancelToken`` cancels calls; calls made from the
-main thread end at Ctrl-C; the library's logs go to ``logging.getLogger("openconnectors")``.
+main thread end at Ctrl-C; the library's logs go to ``logging.getLogger("openconnectors")``;
+``verify_webhook`` checks event notifications.
 """
 
 from ._callback import await_callback, await_callback_async, parse_callback
@@ -39,6 +40,7 @@ from ._ffi import library_version
 from ._logging import TRACE, configure_logging
 from ._status import Status
 from ._version import __version__
+from ._webhook import verify_webhook
 
 __all__ = [
     "TRACE",
@@ -66,4 +68,5 @@ __all__ = [
     "configure_logging",
     "library_version",
     "parse_callback",
+    "verify_webhook",
 ]

@@ -6,8 +6,9 @@ values: a wrong type is its ``InvalidArgumentError``, a missing entry its ``Vali
 
 from __future__ import annotations
 
+import base64
 import math
-from typing import Any
+from typing import Any, Iterable, Mapping, Tuple, Union
 
 from ._ffi import encode
 
@@ -20,6 +21,9 @@ DELETE_INSTANCE = b"delete_instance"
 REQUEST = b"request"
 PARSE_CALLBACK = b"parse_callback"
 AWAIT_CALLBACK = b"await_callback"
+VERIFY_WEBHOOK = b"verify_webhook"
+
+Headers = Union[Mapping[Any, Any], Iterable[Tuple[Any, Any]]]
 
 
 def compact(**members: Any) -> dict[str, Any]:
@@ -118,3 +122,48 @@ def await_callback(callback_url: Any, expected_state: Any, timeout: Any) -> byte
     return encode(
         compact(callbackUrl=callback_url, expectedState=expected_state, timeoutMs=millis(timeout))
     )
+
+
+def _text(value: Any) -> Any:
+    # Header names and values arrive as text from WSGI and most frameworks, as bytes from raw
+    # ASGI scopes; bytes are HTTP's octets, which latin-1 maps one to one.
+    return value.decode("latin-1") if isinstance(value, (bytes, bytearray)) else value
+
+
+def webhook_headers(headers: Headers) -> dict[str, Any]:
+    """Any mapping, or (name, value) pairs, as one JSON object.
+
+    A name given more than once (in any case) gets its values joined with ``", "``, as HTTP
+    combines repeated fields: a repeated signature header then never verifies, rather than
+    one of them winning.
+    """
+    # Mappings, and header classes with items() that are not Mappings (Werkzeug's, which
+    # iterate over pairs); anything else is taken as (name, value) pairs.
+    items = getattr(headers, "items", None)
+    pairs = items() if callable(items) else headers
+    merged: dict[str, Any] = {}
+    spelling: dict[str, str] = {}
+    for name, value in pairs:
+        name, value = _text(name), _text(value)
+        key = name.lower() if isinstance(name, str) else name
+        if key in spelling:
+            first = spelling[key]
+            merged[first] = f"{merged[first]}, {value}"
+        else:
+            spelling[key] = name
+            merged[name] = value
+    return merged
+
+
+def verify_webhook(headers: Headers, body: Any, signature_key: Any) -> bytes:
+    """The request of ``verify_webhook``: a body that is not UTF-8 goes as ``bodyBase64``."""
+    request: dict[str, Any] = {"signatureKey": signature_key, "headers": webhook_headers(headers)}
+    if isinstance(body, (bytes, bytearray, memoryview)):
+        raw = bytes(body)
+        try:
+            request["body"] = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            request["bodyBase64"] = base64.b64encode(raw).decode("ascii")
+    else:
+        request["body"] = body
+    return encode(request)

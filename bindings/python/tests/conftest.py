@@ -1,5 +1,5 @@
 """Shared test helpers: the platform emulator as a subprocess (reset before each test that uses
-it), its hooks, the consent step, free ports, and Python child processes."""
+it), a browser that follows redirects, free ports, and Python child processes."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -89,6 +90,31 @@ def get_until_listening(url: str, seconds: float = 10.0) -> tuple[int, bytes]:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.02)
+
+
+class Browser:
+    """A thread doing what a browser does with an authorization URL: GET it, take the 302's
+    ``Location``, GET that (the application's callback). ``join()`` returns the last answer."""
+
+    def __init__(self, oauth_url: str, deny: bool = False) -> None:
+        self.answer: tuple[int, bytes] | None = None
+        self.error: BaseException | None = None
+        url = oauth_url + ("&decision=deny" if deny else "")
+        self._thread = threading.Thread(target=self._run, args=(url,), daemon=True)
+        self._thread.start()
+
+    def _run(self, url: str) -> None:
+        try:
+            self.answer = get_until_listening(redirect_target(url))
+        except BaseException as error:
+            self.error = error
+
+    def join(self) -> tuple[int, bytes]:
+        self._thread.join(20)
+        if self.error is not None:
+            raise self.error
+        assert self.answer is not None, "the browser did not finish"
+        return self.answer
 
 
 class Emulator:

@@ -17,7 +17,7 @@ main thread end at Ctrl-C; the library's logs go to ``logging.getLogger("opencon
 ``verify_webhook`` checks event notifications.
 """
 
-from ._callback import await_callback, await_callback_async, parse_callback
+from ._callback import authorize_in_browser, await_callback, await_callback_async, parse_callback
 from ._cancel import CancelToken
 from ._client import AsyncClient, Client
 from ._errors import (
@@ -63,6 +63,7 @@ __all__ = [
     "TransportError",
     "ValidationError",
     "__version__",
+    "authorize_in_browser",
     "await_callback",
     "await_callback_async",
     "configure_logging",

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import functools
-from typing import Any
+import logging
+import webbrowser
+from typing import Any, Callable, Mapping
 
 from . import _call
 from . import _request as req
-from ._cancel import CancelToken
+from ._cancel import CancelToken, take
+from ._client import Client
 
-__all__ = ["await_callback", "await_callback_async", "parse_callback"]
+__all__ = ["authorize_in_browser", "await_callback", "await_callback_async", "parse_callback"]
+
+_LOGGER = logging.getLogger("openconnectors")
 
 
 def parse_callback(
@@ -64,3 +69,61 @@ async def await_callback_async(
     enqueue = functools.partial(_call.queue, None)
     result: dict[str, Any] = await _call.run_async(enqueue, req.AWAIT_CALLBACK, request, cancel)
     return result
+
+
+def authorize_in_browser(
+    client: Client,
+    *,
+    element: str | int,
+    api_key: str,
+    api_secret: str,
+    callback_url: str,
+    timeout: float | None = 300.0,
+    open_browser: bool = True,
+    cancel: CancelToken | None = None,
+    scope: str | None = None,
+    site_address: str | None = None,
+    params: Mapping[str, str] | None = None,
+    on_url: Callable[[str], Any] | None = None,
+) -> dict[str, Any]:
+    """Steps 1 and 2 for desktop and command-line programs, in one call.
+
+    Gets the authorization URL (``client.oauth_url``), starts listening on the loopback
+    ``callback_url``, opens the URL in the system browser (``webbrowser``; not when
+    ``open_browser`` is false) and waits up to ``timeout`` seconds for the redirect with the
+    state of step 1. ``on_url``, when given, is called with the URL before the wait (to show
+    it, for a machine without a browser). Returns ``{"code", "state", "params"}``, for
+    ``create_instance``'s ``providerData.code``. Ctrl-C (main thread) or ``cancel`` stop the
+    wait; ``OAuthDeniedError`` when the user refused.
+    """
+    if not isinstance(client, Client):
+        raise TypeError(f"authorize_in_browser needs an openconnectors.Client, not {type(client)}")
+    step1 = client.oauth_url(
+        element,
+        api_key=api_key,
+        api_secret=api_secret,
+        callback_url=callback_url,
+        scope=scope,
+        site_address=site_address,
+        params=params,
+        cancel=cancel,
+    )
+    request = req.await_callback(callback_url, step1["state"], timeout)
+    handle = take()
+    try:
+        _call.attach(cancel, handle)
+        # Listening before the browser opens, so that a quick redirect finds the listener.
+        waiting = _call.start(None, req.AWAIT_CALLBACK, request, handle)
+        try:
+            url = step1["oauthUrl"]
+            if on_url is not None:
+                on_url(url)
+            if open_browser and not webbrowser.open(url):
+                _LOGGER.warning("no browser could be opened for the authorization URL")
+        except BaseException:
+            waiting.cancel()
+            raise
+        result: dict[str, Any] = waiting.wait()
+        return result
+    finally:
+        _call.detach(cancel, handle)

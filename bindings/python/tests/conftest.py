@@ -1,11 +1,17 @@
-"""Fixtures: the platform emulator as a subprocess, reset before each test that uses it."""
+"""Shared test helpers: the platform emulator as a subprocess (reset before each test that uses
+it), a browser that follows redirects, free ports, and Python child processes."""
 
 from __future__ import annotations
 
 import json
 import os
 import select
+import signal
+import socket
 import subprocess
+import sys
+import threading
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -16,11 +22,14 @@ import pytest
 import openconnectors as oc
 
 CHECKOUT = Path(__file__).resolve().parents[3]
+SRC = CHECKOUT / "bindings" / "python" / "src"
+BASE_PATH = "/elements/api-v2"
 USER_SECRET = "user-secret-Ux7Qv2"
 ORGANIZATION_SECRET = "org-secret-Ok4Zr9"
 API_KEY = "api-key-demo"
 API_SECRET = "api-secret-As8Wn3"
 SECRETS = (USER_SECRET, ORGANIZATION_SECRET, API_SECRET)
+CALLBACK = "https://app.example/auth"
 
 _NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
@@ -45,6 +54,69 @@ def emulator_path() -> Path:
     pytest.fail("no emulator: set OPENCONNECTORS_EMULATOR or run cargo build")
 
 
+def free_port() -> int:
+    """A loopback port that nothing listens on (now)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def loopback_callback() -> str:
+    """A callback URL on a free loopback port, for ``await_callback``."""
+    return f"http://127.0.0.1:{free_port()}/auth"
+
+
+def redirect_target(url: str) -> str:
+    """GET ``url`` without following it; the ``Location`` of its 302."""
+    try:
+        _NO_REDIRECT.open(url, timeout=10)
+    except urllib.error.HTTPError as redirect:
+        if redirect.code != 302:
+            raise
+        return str(redirect.headers["Location"])
+    raise AssertionError(f"{url} did not redirect")
+
+
+def get_until_listening(url: str, seconds: float = 10.0) -> tuple[int, bytes]:
+    """GET ``url`` like a browser: retried while nothing listens yet; (status, body)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with _NO_PROXY.open(url, timeout=5) as page:
+                return page.status, page.read()
+        except urllib.error.HTTPError as answer:
+            return answer.code, answer.read()
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
+
+
+class Browser:
+    """A thread doing what a browser does with an authorization URL: GET it, take the 302's
+    ``Location``, GET that (the application's callback). ``join()`` returns the last answer."""
+
+    def __init__(self, oauth_url: str, deny: bool = False) -> None:
+        self.answer: tuple[int, bytes] | None = None
+        self.error: BaseException | None = None
+        url = oauth_url + ("&decision=deny" if deny else "")
+        self._thread = threading.Thread(target=self._run, args=(url,), daemon=True)
+        self._thread.start()
+
+    def _run(self, url: str) -> None:
+        try:
+            self.answer = get_until_listening(redirect_target(url))
+        except BaseException as error:
+            self.error = error
+
+    def join(self) -> tuple[int, bytes]:
+        self._thread.join(20)
+        if self.error is not None:
+            raise self.error
+        assert self.answer is not None, "the browser did not finish"
+        return self.answer
+
+
 class Emulator:
     """The running emulator and its test hooks."""
 
@@ -61,36 +133,46 @@ class Emulator:
         return json.loads(text) if text else None
 
     def reset(self) -> None:
+        """Forget instances, faults and the journal."""
         self._hook("POST", "/__emulator/reset", {})
 
     def requests(self) -> list[dict[str, Any]]:
         """The journal: every request since the last reset, oldest first."""
         return self._hook("GET", "/__emulator/requests")  # type: ignore[no-any-return]
 
+    def platform_requests(self, since: int = 0) -> list[dict[str, Any]]:
+        """The journal from entry ``since`` on, without the provider's consent page."""
+        return [r for r in self.requests()[since:] if r["path"].startswith(BASE_PATH)]
+
     def fault(self, **spec: Any) -> None:
+        """Arm a fault, e.g. ``fault(method="GET", pathPrefix=..., delayMs=2000)``."""
         self._hook("POST", "/__emulator/faults", spec)
+
+    def delay(self, seconds: float, method: str = "GET", path: str = "/instances") -> None:
+        """The next matching request is answered ``seconds`` late."""
+        self.fault(method=method, pathPrefix=BASE_PATH + path, count=1, delayMs=int(seconds * 1000))
 
     def authorize(self, oauth_url: str, deny: bool = False) -> str:
         """GET the provider's consent URL without following it; return the redirect target."""
-        url = oauth_url + ("&decision=deny" if deny else "")
-        try:
-            _NO_REDIRECT.open(url, timeout=10)
-        except urllib.error.HTTPError as redirect:
-            if redirect.code != 302:
-                raise
-            return str(redirect.headers["Location"])
-        raise AssertionError("the consent URL did not redirect")
+        return redirect_target(oauth_url + ("&decision=deny" if deny else ""))
 
-    def client(self, **overrides: Any) -> oc.Client:
+    def config(self, **overrides: Any) -> dict[str, Any]:
+        """Client keyword arguments for this emulator."""
         config: dict[str, Any] = {
             "base_url": self.base_url,
             "user_secret": USER_SECRET,
             "organization_secret": ORGANIZATION_SECRET,
         }
         config.update(overrides)
-        return oc.Client(**config)
+        return config
 
-    def code(self, client: oc.Client, callback_url: str) -> str:
+    def client(self, **overrides: Any) -> oc.Client:
+        return oc.Client(**self.config(**overrides))
+
+    def async_client(self, **overrides: Any) -> oc.AsyncClient:
+        return oc.AsyncClient(**self.config(**overrides))
+
+    def code(self, client: oc.Client, callback_url: str = CALLBACK) -> str:
         """Run steps 1 and 2: an authorization code bound to API_KEY and ``callback_url``."""
         step1 = client.oauth_url(
             "infusionsoftecommerce",
@@ -115,9 +197,8 @@ class Emulator:
         }
 
     def new_instance(self, client: oc.Client, name: str = "n") -> dict[str, Any]:
-        callback = "https://app.example/auth"
-        code = self.code(client, callback)
-        return client.create_instance(self.instance_document(code, callback, name))
+        code = self.code(client, CALLBACK)
+        return client.create_instance(self.instance_document(code, CALLBACK, name))
 
 
 @pytest.fixture(scope="session")
@@ -155,3 +236,41 @@ def emulator(emulator_process: Emulator) -> Emulator:
 def client(emulator: Emulator) -> Iterator[oc.Client]:
     with emulator.client() as created:
         yield created
+
+
+class Child:
+    """A Python child process running a script with this package importable; it prints
+    ``ready`` when it is about to block, so that a signal can be sent at the right time."""
+
+    def __init__(self, script: str, *args: str) -> None:
+        env = dict(os.environ, PYTHONPATH=str(SRC), PYTHONUNBUFFERED="1")
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", script, *args],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+
+    def wait_ready(self, seconds: float = 20.0) -> None:
+        assert self.process.stdout is not None
+        ready, _, _ = select.select([self.process.stdout], [], [], seconds)
+        line = self.process.stdout.readline() if ready else ""
+        if line.strip() != "ready":
+            self.process.kill()
+            _, err = self.process.communicate()
+            raise AssertionError(f"the child did not get ready: {line!r}\n{err}")
+
+    def interrupt(self) -> float:
+        """SIGINT, then wait for the exit; the seconds it took."""
+        started = time.monotonic()
+        self.process.send_signal(signal.SIGINT)
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        return time.monotonic() - started
+
+    def output(self) -> tuple[str, str]:
+        out, err = self.process.communicate(timeout=10)
+        return out, err

@@ -24,10 +24,14 @@ def test_context_manager_and_idempotent_close(emulator: Emulator) -> None:
     assert client.closed
     client.close()
     client.close()
-    with pytest.raises(oc.InvalidArgumentError, match="closed") as caught:
+    with pytest.raises(oc.ClientClosedError, match="the Client is closed") as caught:
         client.list_instances()
-    assert caught.value.status == 1
+    error = caught.value
+    assert isinstance(error, RuntimeError)
+    assert isinstance(error, oc.OpenConnectorsError)
+    assert (error.kind, error.status) == ("client_closed", None)
     assert "closed" in repr(client)
+    assert emulator.platform_requests()[-1]["method"] == "GET"  # only the call before closing
 
 
 def test_del_frees_an_unclosed_client(emulator: Emulator) -> None:
@@ -38,11 +42,25 @@ def test_del_frees_an_unclosed_client(emulator: Emulator) -> None:
     gc.collect()
 
 
-def test_client_cannot_be_copied(client: oc.Client) -> None:
+def test_client_cannot_be_copied(emulator: Emulator, client: oc.Client) -> None:
     with pytest.raises(TypeError):
         copy.copy(client)
     with pytest.raises(TypeError):
         pickle.dumps(client)
+    asynchronous = emulator.async_client()
+    with pytest.raises(TypeError):
+        copy.copy(asynchronous)
+    asynchronous.close()
+
+
+def test_deadline_is_passed(emulator: Emulator) -> None:
+    """``deadline`` bounds a whole call, retries included."""
+    emulator.fault(method="GET", pathPrefix="/elements/api-v2/instances", count=5, status=503)
+    with emulator.client(deadline=0.3, max_retries=5) as bounded:
+        started = time.monotonic()
+        with pytest.raises((oc.ApiError, oc.TimeoutError)):
+            bounded.list_instances()
+        assert time.monotonic() - started < 2.0
 
 
 def test_threads_sharing_a_client_overlap(emulator: Emulator, client: oc.Client) -> None:
@@ -83,13 +101,21 @@ def test_close_while_a_call_runs_waits_for_it(emulator: Emulator) -> None:
     thread.join()
     assert results
     assert "instances" in results[0]
-    with pytest.raises(oc.InvalidArgumentError):
+    with pytest.raises(oc.ClientClosedError):
         client.list_instances()
 
 
 def test_repr_shows_no_secret(emulator: Emulator, client: oc.Client) -> None:
     assert repr(client) == f"Client(base_url={emulator.base_url!r}, secrets=<redacted>)"
     assert str(client) == repr(client)
+    asynchronous = emulator.async_client(proxy="http://user:proxy-password@127.0.0.1:9")
+    assert repr(asynchronous) == f"AsyncClient(base_url={emulator.base_url!r}, secrets=<redacted>)"
+    asynchronous.close()
+    assert repr(asynchronous).endswith(", closed)")
+    for text in (repr(asynchronous), repr(vars(asynchronous))):
+        assert "proxy-password" not in text
+        for secret in SECRETS:
+            assert secret not in text
 
 
 def test_no_secret_in_any_text(emulator: Emulator, client: oc.Client) -> None:

@@ -3,19 +3,13 @@
 from __future__ import annotations
 
 import builtins
-import pickle
 import socket
-import threading
 import time
-import urllib.request
 
 import pytest
-from conftest import API_KEY, API_SECRET, Emulator
+from conftest import API_KEY, API_SECRET, CALLBACK, Emulator
 
 import openconnectors as oc
-from openconnectors._errors import error_from_document
-
-CALLBACK = "https://app.example/auth"
 
 
 def test_error_attributes_of_an_api_error(client: oc.Client) -> None:
@@ -153,101 +147,3 @@ def test_outcome_unknown_when_a_post_loses_its_answer(
     assert (caught.value.kind, caught.value.status) == ("outcome_unknown", 9)
     posts = [r for r in emulator.requests() if r["method"] == "POST"]
     assert len(posts) == 1  # never retried
-
-
-@pytest.mark.parametrize(
-    ("status", "kind", "cls"),
-    [
-        (1, "invalid_argument", oc.InvalidArgumentError),
-        (2, "validation", oc.ValidationError),
-        (3, "oauth_denied", oc.OAuthDeniedError),
-        (4, "state_mismatch", oc.StateMismatchError),
-        (5, "api", oc.ApiError),
-        (6, "timeout", oc.TimeoutError),
-        (7, "transport", oc.TransportError),
-        (8, "decode", oc.DecodeError),
-        (9, "outcome_unknown", oc.OutcomeUnknownError),
-        (99, "internal", oc.InternalError),
-    ],
-)
-def test_one_class_per_status(status: int, kind: str, cls: type) -> None:
-    document = {
-        "error": {
-            "kind": kind,
-            "message": "synthetic",
-            "missing": ["/a"],
-            "invalid": [{"pointer": "/b", "reason": "r"}],
-            "status": 418,
-            "requestId": "rid",
-        }
-    }
-    error = error_from_document(status, document)
-    assert type(error) is cls
-    assert (error.kind, error.status, error.message, str(error)) == (
-        kind,
-        status,
-        "synthetic",
-        "synthetic",
-    )
-    assert (error.http_status, error.request_id) == (418, "rid")
-    assert (error.missing, error.invalid) == (["/a"], [{"pointer": "/b", "reason": "r"}])
-    assert error.details == document["error"]
-    copy = pickle.loads(pickle.dumps(error))
-    assert (type(copy), copy.status, copy.details) == (cls, status, error.details)
-
-
-def test_unknown_status_and_missing_document() -> None:
-    newer = error_from_document(42, {"error": {"kind": "api", "message": "m"}})
-    assert type(newer) is oc.ApiError
-    stranger = error_from_document(43, {"error": {"kind": "brand_new", "message": "m"}})
-    assert type(stranger) is oc.OpenConnectorsError
-    assert stranger.kind == "brand_new"
-    empty = error_from_document(99, None)
-    assert type(empty) is oc.InternalError
-    assert empty.kind == "internal"
-    assert "99" in empty.message
-
-
-def test_await_callback(emulator: Emulator) -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    callback = f"http://127.0.0.1:{port}/auth"
-    answers = []
-
-    def browser() -> None:
-        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                with opener.open(f"{callback}?code=the-code&state=s1", timeout=5) as page:
-                    answers.append((page.status, page.read()))
-                return
-            except OSError:
-                time.sleep(0.02)  # not listening yet
-
-    thread = threading.Thread(target=browser)
-    thread.start()
-    try:
-        result = oc.await_callback(callback, expected_state="s1", timeout=10)
-    finally:
-        thread.join()
-    assert result["code"] == "the-code"
-    assert result["state"] == "s1"
-    assert answers
-    assert answers[0][0] == 200
-
-
-def test_await_callback_times_out() -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    started = time.monotonic()
-    with pytest.raises(oc.TimeoutError):
-        oc.await_callback(f"http://127.0.0.1:{port}/auth", expected_state="s", timeout=0.3)
-    assert time.monotonic() - started < 5
-
-
-def test_await_callback_refuses_a_non_loopback_host() -> None:
-    with pytest.raises(oc.ValidationError):
-        oc.await_callback("http://example.com:8765/auth", timeout=0.3)

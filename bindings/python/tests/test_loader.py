@@ -125,12 +125,24 @@ def test_the_error_lists_every_place_tried(tmp_path: Path) -> None:
     assert order == sorted(order)
 
 
-def test_a_version_mismatch_is_an_error(tmp_path: Path) -> None:
+def test_the_library_needs_the_same_major_and_minor(tmp_path: Path) -> None:
+    major, minor, patch = (int(part) for part in openconnectors.library_version.split("."))
     src = copy_package(tmp_path / "site")
-    (src / "openconnectors" / "_version.py").write_text('__version__ = "9.9.9"\n')
-    result = run(src, {"OPENCONNECTORS_LIBRARY": str(LIBRARY)})
-    assert result.returncode != 0
-    assert (
-        f"is libopenconnectors {openconnectors.__version__}, but the Python package is 9.9.9"
-        in result.stderr
-    )
+    version_file = src / "openconnectors" / "_version.py"
+    show = "import openconnectors as oc; print(oc.__version__, oc.library_version)"
+    library = openconnectors.library_version
+
+    version_file.write_text(f'__version__ = "{major}.{minor}.{patch + 7}"\n')
+    result = run(src, {"OPENCONNECTORS_LIBRARY": str(LIBRARY)}, code=show)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [f"{major}.{minor}.{patch + 7}", library]
+
+    for other in (f"{major}.{minor + 1}.0", f"{major + 1}.{minor}.{patch}"):
+        version_file.write_text(f'__version__ = "{other}"\n')
+        result = run(src, {"OPENCONNECTORS_LIBRARY": str(LIBRARY)}, code=show)
+        assert result.returncode != 0
+        wanted = ".".join(other.split(".")[:2])
+        assert (
+            f"is libopenconnectors {library}, but the Python package openconnectors {other} "
+            f"needs libopenconnectors {wanted}.x" in result.stderr
+        ), result.stderr

@@ -19,11 +19,9 @@ def platform_requests(emulator: Emulator, since: int = 0) -> list[dict[str, Any]
     return [r for r in emulator.requests()[since:] if r["path"].startswith(BASE_PATH)]
 
 
-def test_version_is_the_librarys() -> None:
-    assert oc.__version__ == "0.1.0"
-    assert _ffi.lib.oc_version().decode() == oc.__version__
-    assert _ffi.status_name(5) == "OC_ERR_API"
-    assert _ffi.status_name(12345) == "OC_ERR_UNKNOWN"
+def test_versions() -> None:
+    assert oc.library_version == _ffi.lib.oc_version().decode()
+    assert oc.library_version.split(".")[:2] == oc.__version__.split(".")[:2]
 
 
 def test_oauth_url_sends_every_member(emulator: Emulator, client: oc.Client) -> None:

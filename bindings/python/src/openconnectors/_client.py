@@ -1,4 +1,4 @@
-"""``Client``: one ``oc_client`` handle and the operations that need it."""
+"""``Client`` and ``AsyncClient``: one ``oc_client`` handle and the operations that need it."""
 
 from __future__ import annotations
 
@@ -7,20 +7,102 @@ import threading
 from types import TracebackType
 from typing import Any, Mapping
 
-from . import _ffi
-from ._errors import error_from_document
-from ._request import compact, millis
+from . import _call, _ffi, _logging
+from . import _request as req
+from ._cancel import CancelToken, Handle
+from ._errors import ClientClosedError
+from ._status import Status
 
 InstanceId = int
 
 
-class Client:
-    """A configured connection to the Open Connectors platform (an ``oc_client``).
+class _Native:
+    """The native client and the rule for freeing it.
 
-    Safe to share between threads: the library's calls release the GIL and run in parallel
-    over one connection pool. Close it with ``close()`` or a ``with`` block; calls after that
-    raise ``InvalidArgumentError``. The secrets are handed to the library and not kept here.
+    ``oc_client_free`` may not run while a synchronous call uses the client, so calls count
+    themselves in and out, and ``close()`` during calls leaves the freeing to the last one.
+    An asynchronous call holds its own reference once ``oc_call_async`` has returned, so it
+    counts only while it is being queued.
     """
+
+    def __init__(self, owner: str, config: bytes) -> None:
+        self._owner = owner
+        self._lock = threading.Lock()
+        self._running = 0
+        self._pointer: int | None = None
+        self._free_when_idle: int | None = None
+        self._free = _ffi.lib.oc_client_free
+        out = ctypes.c_void_p()
+        error = ctypes.c_void_p()
+        status = _ffi.lib.oc_client_new(config, ctypes.byref(out), ctypes.byref(error))
+        text = _ffi.take(error.value)
+        if status != Status.OK or not out.value:
+            if out.value:
+                self._free(out.value)
+            _ffi.result(status or Status.INTERNAL, text)  # raises
+        self._pointer = out.value
+
+    @property
+    def closed(self) -> bool:
+        return self._pointer is None
+
+    def enter(self) -> int:
+        with self._lock:
+            pointer = self._pointer
+            if pointer is None:
+                message = f"the {self._owner} is closed"
+                raise ClientClosedError(
+                    message, None, {"kind": "client_closed", "message": message}
+                )
+            self._running += 1
+        return pointer
+
+    def leave(self) -> None:
+        with self._lock:
+            self._running -= 1
+            idle = None
+            if not self._running:
+                idle, self._free_when_idle = self._free_when_idle, None
+        if idle:
+            self._free(idle)
+
+    def close(self) -> None:
+        with self._lock:
+            pointer, self._pointer = self._pointer, None
+            if pointer is None:
+                return
+            if self._running:
+                self._free_when_idle = pointer
+                return
+        self._free(pointer)
+
+    def __del__(self) -> None:
+        # No call can be running: each holds a reference to its client, which holds this.
+        pointer = getattr(self, "_pointer", None) or getattr(self, "_free_when_idle", None)
+        if pointer:
+            self._pointer = self._free_when_idle = None
+            self._free(pointer)
+
+    def run(self, operation: bytes, request: bytes, cancel: CancelToken | None) -> dict[str, Any]:
+        pointer = self.enter()
+        try:
+            result: dict[str, Any] = _call.run(pointer, operation, request, cancel)
+        finally:
+            self.leave()
+        return result
+
+    def enqueue(
+        self, operation: bytes, request: bytes, handle: Handle, complete: _call.Complete
+    ) -> None:
+        pointer = self.enter()
+        try:
+            _call.queue(pointer, operation, request, handle, complete)
+        finally:
+            self.leave()
+
+
+class _Base:
+    """What both clients share: the configuration, ``close()`` and what they show."""
 
     def __init__(
         self,
@@ -28,32 +110,33 @@ class Client:
         base_url: str | None = None,
         user_secret: str | None = None,
         organization_secret: str | None = None,
-        timeout: float = 30.0,
-        connect_timeout: float = 10.0,
-        max_retries: int = 2,
+        timeout: float | None = 30.0,
+        connect_timeout: float | None = 10.0,
+        deadline: float | None = None,
+        max_retries: int | None = 2,
         user_agent: str | None = None,
         proxy: str | None = None,
         ca_certificates_pem_file: str | None = None,
         allow_insecure_http: bool = False,
         max_response_bytes: int | None = None,
     ) -> None:
-        """Create the client (``oc_client_new``); ``None`` leaves the library's default.
+        """Create the client (``oc_client_new``, no network traffic); ``None``: the default.
 
-        ``timeout`` (each attempt, connect to last byte) and ``connect_timeout`` are seconds.
-        Raises ``ValidationError`` or ``InvalidArgumentError`` for a bad configuration.
+        ``timeout`` (each attempt, connect to last byte), ``connect_timeout`` and
+        ``deadline`` (a whole call, retries and their waits included; the library's default
+        is 120 s) are seconds. ``proxy`` may hold credentials
+        (``http://user:password@host:3128``). Raises ``ValidationError`` or
+        ``InvalidArgumentError`` for a bad configuration. The secrets go to the library and
+        are not kept by this object.
         """
-        self._handle: Any | None = None
-        self._lock = threading.Lock()
-        self._running = 0
-        self._free_when_idle: Any | None = None
-        self._free = _ffi.lib.oc_client_free
         self._base_url = base_url
-        config = compact(
+        config = req.config(
             baseUrl=base_url,
             userSecret=user_secret,
             organizationSecret=organization_secret,
-            timeoutMs=millis(timeout),
-            connectTimeoutMs=millis(connect_timeout),
+            timeoutMs=req.millis(timeout),
+            connectTimeoutMs=req.millis(connect_timeout),
+            deadlineMs=req.millis(deadline),
             maxRetries=max_retries,
             maxResponseBytes=max_response_bytes,
             userAgent=user_agent,
@@ -61,19 +144,37 @@ class Client:
             caCertificatesPemFile=ca_certificates_pem_file,
             allowInsecureHttp=allow_insecure_http,
         )
-        handle = _ffi.ClientPointer()
-        error = ctypes.c_void_p()
-        status = _ffi.lib.oc_client_new(
-            _ffi.encode(config), ctypes.byref(handle), ctypes.byref(error)
-        )
-        if status != _ffi.OC_OK or error.value:
-            # On success the library writes no document; take() raises on failure.
-            _ffi.take(status, error)
-        self._handle = handle
+        self._native = _Native(type(self).__name__, config)
+        _logging.refresh(always=True)
 
     def __repr__(self) -> str:
-        state = ", closed" if self._handle is None else ""
-        return f"Client(base_url={self._base_url!r}, secrets=<redacted>{state})"
+        state = ", closed" if self._native.closed else ""
+        return f"{type(self).__name__}(base_url={self._base_url!r}, secrets=<redacted>{state})"
+
+    def __reduce__(self) -> Any:
+        raise TypeError(f"a {type(self).__name__} cannot be copied or pickled; create another one")
+
+    @property
+    def closed(self) -> bool:
+        """Whether ``close()`` was called."""
+        return self._native.closed
+
+    def close(self) -> None:
+        """Free the library's client; idempotent. Later calls raise ``ClientClosedError``.
+
+        Calls already running finish first: the last one frees the client.
+        """
+        self._native.close()
+
+
+class Client(_Base):
+    """A configured connection to the Open Connectors platform (an ``oc_client``).
+
+    Safe to share between threads: calls release the GIL and run in parallel over one
+    connection pool. Every method takes ``cancel=`` (a ``CancelToken``), and a call made from
+    the main thread ends at Ctrl-C: the library's call is cancelled and ``KeyboardInterrupt``
+    raised within 100 ms. Close it with ``close()`` or a ``with`` block.
+    """
 
     def __enter__(self) -> Client:
         return self
@@ -86,54 +187,6 @@ class Client:
     ) -> None:
         self.close()
 
-    def __del__(self) -> None:
-        # No call can be running: each holds a reference to self.
-        handle = getattr(self, "_handle", None) or getattr(self, "_free_when_idle", None)
-        if handle:
-            self._handle = self._free_when_idle = None
-            self._free(handle)
-
-    def __reduce__(self) -> Any:
-        raise TypeError("a Client cannot be copied or pickled; create another one")
-
-    def close(self) -> None:
-        """Free the library's client; idempotent.
-
-        Calls still running in other threads finish first: the last one frees the handle.
-        """
-        with self._lock:
-            handle, self._handle = self._handle, None
-            if handle is None:
-                return
-            if self._running:
-                self._free_when_idle = handle
-                return
-        self._free(handle)
-
-    @property
-    def closed(self) -> bool:
-        """Whether ``close()`` was called."""
-        return self._handle is None
-
-    def _call(self, function: Any, request: Mapping[str, Any] | bytes) -> Any:
-        encoded = request if isinstance(request, bytes) else _ffi.encode(request)
-        with self._lock:
-            handle = self._handle
-            if handle is None:
-                closed = {"error": {"kind": "invalid_argument", "message": "the Client is closed"}}
-                raise error_from_document(1, closed)
-            self._running += 1
-        try:
-            return _ffi.call(function, handle, encoded)
-        finally:
-            with self._lock:
-                self._running -= 1
-                idle_handle = None
-                if not self._running:
-                    idle_handle, self._free_when_idle = self._free_when_idle, None
-            if idle_handle:
-                self._free(idle_handle)
-
     def oauth_url(
         self,
         element: str | int,
@@ -145,37 +198,37 @@ class Client:
         scope: str | None = None,
         site_address: str | None = None,
         params: Mapping[str, str] | None = None,
+        cancel: CancelToken | None = None,
     ) -> dict[str, Any]:
-        """Step 1: the provider's authorization URL (``oc_oauth_url``).
+        """Step 1: the provider's authorization URL.
 
         Returns the platform's object (``oauthUrl``, ...) with ``state`` set to the state
         that was sent; one is generated when ``state`` is ``None``. Send the user's browser
-        to ``oauthUrl`` and keep ``state`` for ``parse_callback``.
+        to ``oauthUrl`` and keep ``state`` for ``parse_callback`` or ``await_callback``.
         """
-        request = compact(
-            element=element,
-            apiKey=api_key,
-            apiSecret=api_secret,
-            callbackUrl=callback_url,
-            state=state,
-            scope=scope,
-            siteAddress=site_address,
-            params=params,
+        request = req.oauth_url(
+            element, api_key, api_secret, callback_url, state, scope, site_address, params
         )
-        return self._call(_ffi.lib.oc_oauth_url, request)  # type: ignore[no-any-return]
+        return self._native.run(req.OAUTH_URL, request, cancel)
 
-    def create_instance(self, instance: Mapping[str, Any]) -> dict[str, Any]:
+    def create_instance(
+        self, instance: Mapping[str, Any], *, cancel: CancelToken | None = None
+    ) -> dict[str, Any]:
         """Step 3: provision an instance from the platform's instance document.
 
         The document is validated by the library (``ValidationError`` lists every problem)
         and posted once; a connection lost after sending is ``OutcomeUnknownError``. Returns
         the platform's instance (with ``id`` and ``token``).
         """
-        return self._call(_ffi.lib.oc_create_instance, instance)  # type: ignore[no-any-return]
+        request = _ffi.encode(instance)
+        return self._native.run(req.CREATE_INSTANCE, request, cancel)
 
-    def get_instance(self, instance_id: InstanceId) -> dict[str, Any]:
+    def get_instance(
+        self, instance_id: InstanceId, *, cancel: CancelToken | None = None
+    ) -> dict[str, Any]:
         """The instance with this id (``GET /instances/{id}``)."""
-        return self._call(_ffi.lib.oc_get_instance, _ffi.encode_id(instance_id))  # type: ignore[no-any-return]
+        request = req.instance_id(instance_id)
+        return self._native.run(req.GET_INSTANCE, request, cancel)
 
     def list_instances(
         self,
@@ -184,24 +237,33 @@ class Client:
         search_text: str | None = None,
         page_size: int | None = None,
         next_page: str | None = None,
+        cancel: CancelToken | None = None,
     ) -> dict[str, Any]:
         """One page of instances: ``{"instances": [...], "nextPage": token or None}``."""
-        request = compact(tags=tags, searchText=search_text, pageSize=page_size, nextPage=next_page)
-        return self._call(_ffi.lib.oc_list_instances, request)  # type: ignore[no-any-return]
+        request = req.list_instances(tags, search_text, page_size, next_page)
+        return self._native.run(req.LIST_INSTANCES, request, cancel)
 
     def update_instance(
-        self, instance_id: InstanceId, instance: Mapping[str, Any], *, partial: bool = False
+        self,
+        instance_id: InstanceId,
+        instance: Mapping[str, Any],
+        *,
+        partial: bool = False,
+        cancel: CancelToken | None = None,
     ) -> dict[str, Any]:
         """Replace (``PUT``) or, with ``partial=True``, patch (``PATCH``) an instance.
 
         With ``providerData.code`` in ``instance`` it re-authenticates. Returns the instance.
         """
-        request = {"id": instance_id, "instance": instance, "partial": partial}
-        return self._call(_ffi.lib.oc_update_instance, request)  # type: ignore[no-any-return]
+        request = req.update_instance(instance_id, instance, partial)
+        return self._native.run(req.UPDATE_INSTANCE, request, cancel)
 
-    def delete_instance(self, instance_id: InstanceId) -> dict[str, Any]:
+    def delete_instance(
+        self, instance_id: InstanceId, *, cancel: CancelToken | None = None
+    ) -> dict[str, Any]:
         """Delete an instance; returns ``{"id": ..., "deleted": True}``."""
-        return self._call(_ffi.lib.oc_delete_instance, _ffi.encode_id(instance_id))  # type: ignore[no-any-return]
+        request = req.instance_id(instance_id)
+        return self._native.run(req.DELETE_INSTANCE, request, cancel)
 
     def request(
         self,
@@ -212,19 +274,127 @@ class Client:
         body: Any = None,
         element_token: str | None = None,
         headers: Mapping[str, str] | None = None,
+        cancel: CancelToken | None = None,
     ) -> dict[str, Any]:
-        """Call the connected service through an instance (``oc_request``).
+        """Call the connected service through an instance.
 
         ``path`` is relative to the base URL, e.g. ``"/hubs/ecommerce/orders"``; ``body`` is
         sent as JSON (``None``: no body). Returns ``{"status", "headers", "body"}``; a non-2xx
         answer raises ``ApiError``.
         """
-        request = compact(
-            method=method,
-            path=path,
-            query=query,
-            body=body,
-            elementToken=element_token,
-            headers=headers,
+        request = req.request(method, path, query, body, element_token, headers)
+        return self._native.run(req.REQUEST, request, cancel)
+
+
+class AsyncClient(_Base):
+    """``Client`` for asyncio: the same constructor and methods, each a coroutine.
+
+    Calls run on the library's threads (``oc_call_async``) and complete in the event loop;
+    no Python thread is started per call. Cancelling the task awaiting a call cancels the
+    library's call, which ends within 100 ms; the task then ends with
+    ``asyncio.CancelledError`` (even when a POST, PUT or PATCH may have reached the server).
+    Every method also takes ``cancel=`` (a ``CancelToken``). Close it with ``await aclose()``,
+    ``close()`` or ``async with``; calls already running finish normally.
+    """
+
+    async def __aenter__(self) -> AsyncClient:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    async def aclose(self) -> None:
+        """``close()``, as a coroutine (for ``contextlib.aclosing`` and the like)."""
+        self.close()
+
+    async def _run(
+        self, operation: bytes, request: bytes, cancel: CancelToken | None
+    ) -> dict[str, Any]:
+        enqueue = self._native.enqueue
+        result: dict[str, Any] = await _call.run_async(enqueue, operation, request, cancel)
+        return result
+
+    async def oauth_url(
+        self,
+        element: str | int,
+        *,
+        api_key: str,
+        api_secret: str,
+        callback_url: str,
+        state: str | None = None,
+        scope: str | None = None,
+        site_address: str | None = None,
+        params: Mapping[str, str] | None = None,
+        cancel: CancelToken | None = None,
+    ) -> dict[str, Any]:
+        """Step 1: the provider's authorization URL (see ``Client.oauth_url``)."""
+        request = req.oauth_url(
+            element, api_key, api_secret, callback_url, state, scope, site_address, params
         )
-        return self._call(_ffi.lib.oc_request, request)  # type: ignore[no-any-return]
+        return await self._run(req.OAUTH_URL, request, cancel)
+
+    async def create_instance(
+        self, instance: Mapping[str, Any], *, cancel: CancelToken | None = None
+    ) -> dict[str, Any]:
+        """Step 3: provision an instance (see ``Client.create_instance``)."""
+        request = _ffi.encode(instance)
+        return await self._run(req.CREATE_INSTANCE, request, cancel)
+
+    async def get_instance(
+        self, instance_id: InstanceId, *, cancel: CancelToken | None = None
+    ) -> dict[str, Any]:
+        """The instance with this id (``GET /instances/{id}``)."""
+        request = req.instance_id(instance_id)
+        return await self._run(req.GET_INSTANCE, request, cancel)
+
+    async def list_instances(
+        self,
+        *,
+        tags: list[str] | None = None,
+        search_text: str | None = None,
+        page_size: int | None = None,
+        next_page: str | None = None,
+        cancel: CancelToken | None = None,
+    ) -> dict[str, Any]:
+        """One page of instances: ``{"instances": [...], "nextPage": token or None}``."""
+        request = req.list_instances(tags, search_text, page_size, next_page)
+        return await self._run(req.LIST_INSTANCES, request, cancel)
+
+    async def update_instance(
+        self,
+        instance_id: InstanceId,
+        instance: Mapping[str, Any],
+        *,
+        partial: bool = False,
+        cancel: CancelToken | None = None,
+    ) -> dict[str, Any]:
+        """Replace or patch an instance (see ``Client.update_instance``)."""
+        request = req.update_instance(instance_id, instance, partial)
+        return await self._run(req.UPDATE_INSTANCE, request, cancel)
+
+    async def delete_instance(
+        self, instance_id: InstanceId, *, cancel: CancelToken | None = None
+    ) -> dict[str, Any]:
+        """Delete an instance; returns ``{"id": ..., "deleted": True}``."""
+        request = req.instance_id(instance_id)
+        return await self._run(req.DELETE_INSTANCE, request, cancel)
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        query: Mapping[str, str] | None = None,
+        body: Any = None,
+        element_token: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        cancel: CancelToken | None = None,
+    ) -> dict[str, Any]:
+        """Call the connected service through an instance (see ``Client.request``)."""
+        request = req.request(method, path, query, body, element_token, headers)
+        return await self._run(req.REQUEST, request, cancel)

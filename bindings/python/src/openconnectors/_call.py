@@ -1,0 +1,265 @@
+"""The one path of every operation: ``oc_call`` in the calling thread, or ``oc_call_async``.
+
+``run`` is for synchronous calls: from a thread other than the main one it calls ``oc_call``
+directly; from the main thread it makes the call interruptible by Ctrl-C (``_interrupt``).
+``run_async`` is for coroutines: the call runs on a library thread and completes an asyncio
+future through ``loop.call_soon_threadsafe``, without a Python thread of its own.
+
+Completion callbacks: one ctypes callback object for the whole process (``_ON_DONE``, alive as
+long as the module), given a number as ``user_data`` that names the waiting call in
+``_pending`` until its callback has run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import itertools
+import signal
+import threading
+import time
+from typing import Any, Callable, Optional
+
+from . import _ffi, _interrupt, _logging
+from ._cancel import CancelToken, Handle, keep_all, release, take
+from ._errors import error_from_document
+from ._status import Status
+
+__all__ = ["attach", "detach", "queue", "run", "run_async", "run_quick", "start"]
+
+Complete = Callable[[int, Optional[bytes]], None]
+Enqueue = Callable[[bytes, bytes, Handle, Complete], None]
+
+_set_wakeup_fd = signal.set_wakeup_fd
+
+# How often a thread waiting for a callback wakes up to let signal handlers run where a signal
+# cannot interrupt the wait itself (Windows); on POSIX a signal interrupts it at once.
+_SLICE = 0.05
+
+_pending: dict[int, tuple[Complete, Handle]] = {}
+_keys = itertools.count(1)
+
+
+def _on_done(user_data: int | None, status: int, text: int | None) -> None:
+    # Runs on a library thread. Nothing may escape into ctypes, which would print and drop it.
+    try:
+        data = _ffi.take(text)
+    except BaseException:
+        data = None
+    entry = _pending.pop(user_data or 0, None)
+    if entry is not None:
+        try:  # noqa: SIM105 - contextlib.suppress costs more, on every asynchronous call
+            entry[0](status, data)
+        except BaseException:
+            pass  # the waiting side reports failures; nothing else can here
+
+
+_ON_DONE = _ffi.CALLBACK(_on_done)
+
+
+def queue(
+    client: int | None, operation: bytes, request: bytes, handle: Handle, complete: Complete
+) -> None:
+    """``oc_call_async``: ``complete(status, text)`` will run once, on a library thread."""
+    key = next(_keys)
+    _pending[key] = (complete, handle)
+    status = _ffi.lib.oc_call_async(client, operation, request, handle.pointer, _ON_DONE, key)
+    if status != Status.OK:
+        _pending.pop(key, None)
+        name = _ffi.status_name(status)
+        message = f"the library did not take the {operation.decode()} call ({name})"
+        raise error_from_document(status, {"error": {"message": message}})
+
+
+def attach(cancel: CancelToken | None, handle: Handle) -> None:
+    """Make ``cancel`` reach the call holding ``handle``."""
+    if cancel is not None:
+        if not isinstance(cancel, CancelToken):
+            raise TypeError(f"cancel must be an openconnectors.CancelToken, not {type(cancel)}")
+        cancel._attach(handle)
+
+
+def detach(cancel: CancelToken | None, handle: Handle) -> None:
+    """After the call: ``cancel`` no longer reaches ``handle``, which goes back."""
+    if isinstance(cancel, CancelToken):
+        cancel._detach(handle)
+    release(handle)
+
+
+def run_quick(operation: bytes, request: bytes, cancel: CancelToken | None) -> Any:
+    """An operation without I/O (it returns in microseconds): ``oc_call`` as is.
+
+    Nothing to interrupt, so no Ctrl-C handling; a cancelled token still cancels it.
+    """
+    if cancel is None:
+        return _ffi.call(None, operation, request, None)
+    handle = take()
+    attach(cancel, handle)
+    try:
+        return _ffi.call(None, operation, request, handle.pointer)
+    finally:
+        detach(cancel, handle)
+
+
+def run(
+    client: int | None,
+    operation: bytes,
+    request: bytes,
+    cancel: CancelToken | None,
+) -> Any:
+    """A synchronous call: the decoded result, or raise."""
+    _logging.refresh()
+    if threading.get_ident() != _interrupt.MAIN_THREAD:
+        if cancel is None:
+            return _ffi.call(client, operation, request, None)
+        handle = take()
+        attach(cancel, handle)
+        try:
+            return _ffi.call(client, operation, request, handle.pointer)
+        finally:
+            detach(cancel, handle)
+    handle = take()
+    try:
+        attach(cancel, handle)
+        watcher = _interrupt.watcher()
+        if watcher is None:
+            return _ffi.call(client, operation, request, handle.pointer)
+        previous = _interrupt.install(watcher.fd)
+        if previous is None:
+            return start(client, operation, request, handle).wait()
+        with watcher.lock:
+            outer, watcher.running = watcher.running, handle
+        try:
+            return _ffi.call(client, operation, request, handle.pointer)
+        finally:
+            with watcher.lock:
+                watcher.running = outer
+            if previous != watcher.fd:
+                _set_wakeup_fd(previous)
+            if outer is None and _interrupt.pending_interrupts:
+                raise _interrupt.pending_interrupts.pop()
+    finally:
+        detach(cancel, handle)
+
+
+class Waiting:
+    """A queued call that a thread waits for, interruptibly: see ``wait``."""
+
+    __slots__ = ("_done", "_handle", "_status", "_text")
+
+    def __init__(self, handle: Handle) -> None:
+        self._handle = handle
+        self._done = threading.Lock()
+        self._done.acquire()
+        self._status: int = Status.INTERNAL  # until the callback says otherwise
+        self._text: bytes | None = None
+
+    def complete(self, status: int, text: bytes | None) -> None:
+        """The library's callback: keep the outcome, wake the waiting thread."""
+        self._status, self._text = status, text
+        self._done.release()
+
+    def wait(self) -> Any:
+        """The decoded result, or raise; an exception while waiting cancels the call.
+
+        Signal handlers run during the wait (in the main thread). When one raises
+        (``KeyboardInterrupt`` at Ctrl-C), the native call is cancelled, its callback awaited
+        (the library ends it within 100 ms), and the exception re-raised.
+        """
+        try:
+            while not self._done.acquire(timeout=_SLICE):
+                pass
+        except BaseException:
+            self.cancel()
+            raise
+        return _ffi.result(self._status, self._text)
+
+    def cancel(self) -> None:
+        """Cancel the call and wait for its callback; further exceptions meanwhile are dropped
+        (a second Ctrl-C), the first one being on its way."""
+        self._handle.trigger()
+        while True:
+            try:
+                if self._done.acquire(timeout=_SLICE):
+                    return
+            except BaseException:
+                continue
+
+
+def start(client: int | None, operation: bytes, request: bytes, handle: Handle) -> Waiting:
+    """Queue a call with ``handle`` and return it, for a thread to ``wait()`` for."""
+    waiting = Waiting(handle)
+    queue(client, operation, request, handle, waiting.complete)
+    return waiting
+
+
+class _AsyncCall:
+    """A call that an asyncio task awaits."""
+
+    __slots__ = ("_finished", "_waiter", "future", "loop")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.future: asyncio.Future[tuple[int, bytes | None]] = loop.create_future()
+        self._finished = False
+        self._waiter: asyncio.Future[None] | None = None
+
+    def complete(self, status: int, text: bytes | None) -> None:
+        """The library's callback, on a library thread: hand the outcome to the loop."""
+        try:  # noqa: SIM105 - as in _on_done
+            self.loop.call_soon_threadsafe(self._settle, status, text)
+        except RuntimeError:
+            pass  # the loop was closed: nobody waits for this call any more
+
+    def _settle(self, status: int, text: bytes | None) -> None:
+        self._finished = True
+        if not self.future.done():
+            self.future.set_result((status, text))
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
+
+    async def finished(self) -> None:
+        """Until the library's callback has run (after a cancellation)."""
+        if not self._finished:
+            self._waiter = self.loop.create_future()
+            await self._waiter
+
+
+async def run_async(
+    enqueue: Enqueue, operation: bytes, request: bytes, cancel: CancelToken | None
+) -> Any:
+    """An asynchronous call: the decoded result, or raise.
+
+    Cancelling the awaiting task triggers the call's own cancel handle, waits for the
+    library's callback (within 100 ms), and ends the task with ``asyncio.CancelledError``.
+    """
+    _logging.refresh()
+    call = _AsyncCall(asyncio.get_running_loop())
+    handle = take()
+    try:
+        attach(cancel, handle)
+        enqueue(operation, request, handle, call.complete)
+        try:
+            status, text = await call.future
+        except asyncio.CancelledError:
+            handle.trigger()
+            await call.finished()
+            raise
+    finally:
+        detach(cancel, handle)
+    return _ffi.result(status, text)
+
+
+def _shutdown() -> None:
+    # At exit, before the interpreter goes away: a library thread calling back into a
+    # finalizing interpreter would be stopped in the middle of the library's code.
+    _logging.uninstall()
+    keep_all()  # a handle in the list below may be released meanwhile: it must stay valid
+    for _, handle in list(_pending.values()):
+        handle.trigger()
+    deadline = time.monotonic() + 1.0
+    while _pending and time.monotonic() < deadline:
+        time.sleep(0.005)
+
+
+atexit.register(_shutdown)

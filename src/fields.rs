@@ -27,7 +27,11 @@ pub(crate) fn parse_object(text: &str) -> Result<Map<String, Value>> {
             let pointer = duplicate.take().unwrap_or_default();
             Err(Error::invalid_argument(&pointer, "is named more than once"))
         }
-        // serde_json's message quotes input around the error position; it is not passed on.
+        // serde_json's message may quote input around the error position; it is not passed
+        // on, only its kind (a nesting deeper than it reads is not a syntax error).
+        Err(e) if e.to_string().starts_with("recursion limit exceeded") => Err(
+            Error::invalid_argument("", "is nested more than 128 levels deep"),
+        ),
         Err(e) => Err(Error::invalid_argument(
             "",
             &format!(
@@ -410,5 +414,8 @@ mod tests {
             parse_object(&deep).unwrap_err().status,
             oc_status::OC_ERR_INVALID_ARGUMENT
         );
+        let nested = format!("{{\"a\":{}{}}}", "[".repeat(200), "]".repeat(200));
+        let e = parse_object(&nested).unwrap_err();
+        assert!(e.message.contains("nested more than 128"), "{}", e.message);
     }
 }

@@ -318,9 +318,11 @@ fn log_exchange(
         .field("operation", ctx.operation)
         .emit();
     }
-    // An answer is an info record; a failure without one is a warning.
+    // An answer is an info record, and so is a cancellation (the caller asked for it); any
+    // other failure without an answer is a warning.
     let level = match result {
         Ok(_) | Err(Failure::Status(_)) => Level::Info,
+        Err(_) if ctx.is_cancelled() => Level::Info,
         Err(Failure::Connection(_) | Failure::Final(_)) => Level::Warn,
     };
     if !log::enabled(level) {

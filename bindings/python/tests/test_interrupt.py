@@ -29,6 +29,11 @@ elif handler == "foreign-wakeup-fd":
 elif handler == "ignoring":
     seen = []
     signal.signal(signal.SIGINT, lambda signum, frame: seen.append(signum))
+elif handler == "logging":
+    # The library's records reach Python on the calling thread, during the call: the
+    # interrupt must survive meeting one of them there.
+    import logging
+    logging.basicConfig(level=logging.DEBUG, stream=open("/dev/null", "w"))
 
 if call == "await_callback":
     action = lambda: oc.await_callback(target, expected_state="s", timeout=60)
@@ -58,7 +63,7 @@ if handler == "ignoring":
     print("handler saw", seen)
 """
 
-PATHS = ["default", "own", "foreign-wakeup-fd"]
+PATHS = ["default", "own", "foreign-wakeup-fd", "logging"]
 
 
 def interrupted(call: str, handler: str, *args: str) -> tuple[float, str, str, int]:

@@ -136,8 +136,12 @@ def run(
                 watcher.running = outer
             if previous != watcher.fd:
                 _set_wakeup_fd(previous)
-            if outer is None and _interrupt.pending_interrupts:
-                raise _interrupt.pending_interrupts.pop()
+            # Ctrl-C cancelled the call. The interpreter raises the KeyboardInterrupt itself at
+            # its next check, unless a logger callback that ran on this thread during the call
+            # met it first: ctypes prints and drops what a callback raises. Raised here, it
+            # reaches the caller either way.
+            if handle.interrupted:
+                raise KeyboardInterrupt
     finally:
         detach(cancel, handle)
 

@@ -23,7 +23,7 @@ __all__ = ["CancelToken", "Handle", "keep_all", "release", "take"]
 class Handle:
     """One native ``oc_cancel`` handle, given to one call at a time."""
 
-    __slots__ = ("pointer", "triggered")
+    __slots__ = ("interrupted", "pointer", "triggered")
 
     def __init__(self) -> None:
         out = ctypes.c_void_p()
@@ -32,6 +32,8 @@ class Handle:
             raise error_from_document(status or Status.INTERNAL, None)
         self.pointer: int = out.value
         self.triggered = False
+        # Set by the Ctrl-C watcher when it is the one that triggered the handle.
+        self.interrupted = False
 
     def trigger(self) -> None:
         """Cancel the call holding this handle (it ends within 100 ms); idempotent."""

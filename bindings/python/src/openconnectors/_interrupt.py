@@ -52,15 +52,11 @@ try:
 except (ImportError, AttributeError):  # another Python implementation
     _getsignal = signal.getsignal
 
-__all__ = ["MAIN_THREAD", "pending_interrupts", "watcher"]
+__all__ = ["MAIN_THREAD", "watcher"]
 
 MAIN_THREAD = threading.main_thread().ident
 _SIGINT = int(signal.SIGINT)
 _default_int_handler = signal.default_int_handler
-
-# KeyboardInterrupts raised inside a logger callback that ran on the main thread: ctypes
-# would print and drop them, so the callback keeps them here for the call to raise.
-pending_interrupts: list[BaseException] = []
 
 
 class _Watcher:
@@ -90,6 +86,7 @@ class _Watcher:
             if sigint in data and _getsignal(_SIGINT) is _default_int_handler:
                 with self.lock:
                     if self.running is not None:
+                        self.running.interrupted = True
                         self.running.trigger()
 
 

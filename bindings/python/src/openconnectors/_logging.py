@@ -28,7 +28,7 @@ import logging
 import threading
 from typing import Any
 
-from . import _ffi, _interrupt
+from . import _ffi
 
 __all__ = ["FIELD_PREFIX", "LOGGER", "TRACE", "configure_logging", "refresh", "uninstall"]
 
@@ -73,12 +73,11 @@ def _on_record(_user_data: int | None, level: int, record_json: bytes | None) ->
                 LOGGER.name, python_level, where, 0, message, (), None, extra=extra
             )
             LOGGER.handle(record)
-    except KeyboardInterrupt as interrupt:
-        # Ctrl-C surfaced in a handler running on the main thread: the call raises it.
-        if threading.get_ident() == _interrupt.MAIN_THREAD:
-            _interrupt.pending_interrupts.append(interrupt)
     except BaseException:
-        pass  # logging reports its handlers' failures itself (Handler.handleError)
+        # Nothing may escape into ctypes. logging reports its handlers' failures itself
+        # (Handler.handleError); a Ctrl-C that surfaces here is raised again by the call it
+        # interrupted (see _call).
+        pass
     finally:
         _inside.depth = depth
 

@@ -84,7 +84,7 @@ impl NewInstance {
         let external = f.str("externalAuthentication", &mut p);
         let configuration = f.object("configuration", &mut p);
         let profile = key.and_then(element_profile);
-        // OAuth instances are those that carry OAuth data (abi.md): they need a code and the
+        // OAuth instances are those that carry OAuth data: they need a code and the
         // three oauth.* entries. A profile's own entries are needed by every instance.
         let is_oauth = provider_data.is_some()
             || configuration

@@ -1,5 +1,5 @@
 //! The Rust API against the emulator over real HTTP on loopback: the whole flow, and the HTTP
-//! behaviour of abi.md (retries, timeouts, outcome-unknown, caps, pooled connections).
+//! documented behaviour (retries, timeouts, outcome-unknown, caps, pooled connections).
 
 mod common;
 

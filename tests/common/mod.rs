@@ -31,7 +31,7 @@ pub const CALLBACK: &str = "https://app.example/cb";
 /// A client made through `oc_client_new`, freed on drop.
 pub struct FfiClient(pub *mut oc_client);
 
-// SAFETY: an oc_client is immutable and safe to share between threads (abi.md).
+// SAFETY: an oc_client is immutable and safe to share between threads (docs/c-api.md).
 unsafe impl Send for FfiClient {}
 unsafe impl Sync for FfiClient {}
 

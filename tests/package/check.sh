@@ -112,7 +112,8 @@ cp "$here/test_installed.py" "$work/elsewhere/"
 python_check() { # kind, what to pip install
   local venv=$work/venv-$1
   python3 -m venv "$venv"
-  "$venv/bin/python" -m pip install -q --disable-pip-version-check "$2" "pytest>=7" \
+  # No cache: the sdist must really be built here, not taken from an earlier run's wheel.
+  "$venv/bin/python" -m pip install -q --no-cache-dir --disable-pip-version-check "$2" "pytest>=7" \
     >"$work/pip-$1.log" 2>&1 || { tail -n 40 "$work/pip-$1.log"; fail "pip install of the $1"; }
   (cd "$work/elsewhere" && PATH=$venv/bin:$PATH EXPECTED_VERSION=$version \
     "$venv/bin/python" -m pytest -q -p no:cacheprovider -rs test_installed.py) ||

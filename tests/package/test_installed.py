@@ -39,6 +39,7 @@ def test_the_whole_flow_through_the_fixture(openconnectors_emulator) -> None:
     emulator = openconnectors_emulator
     assert emulator.base_url.startswith(emulator.root_url + "/")
     assert emulator.requests() == []
+    assert emulator.log_path.is_file()
     with emulator.client() as client:
         step1 = client.oauth_url(
             "infusionsoftecommerce", api_key="app-key", api_secret="app-secret",

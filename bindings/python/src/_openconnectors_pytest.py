@@ -82,14 +82,17 @@ class OpenConnectorsEmulator:
 
     ``base_url`` is the API root to give a client (``http://127.0.0.1:PORT/elements/api-v2``);
     ``root_url`` is the server's root, where the provider's pages and the ``/__emulator/``
-    hooks are.
+    hooks are; ``log_path`` is the emulator's log (one line per request).
     """
 
-    def __init__(self, base_url: str, user_secret: str, organization_secret: str) -> None:
+    def __init__(
+        self, base_url: str, user_secret: str, organization_secret: str, log_path: Path
+    ) -> None:
         self.base_url = base_url
         self.root_url = base_url.split("/elements/", 1)[0]
         self.user_secret = user_secret
         self.organization_secret = organization_secret
+        self.log_path = log_path
 
     def __repr__(self) -> str:  # never the secrets
         return f"OpenConnectorsEmulator(base_url={self.base_url!r})"
@@ -188,11 +191,9 @@ def openconnectors_emulator_session(
             pytest.fail(
                 f"{EMULATOR} did not start (exit status {process.returncode}): {line!r}\n{log_text}"
             )
-        emulator = OpenConnectorsEmulator(
-            line[len("listening on ") :].strip(), user_secret, organization_secret
+        yield OpenConnectorsEmulator(
+            line[len("listening on ") :].strip(), user_secret, organization_secret, log_path
         )
-        emulator.log_path = log_path  # type: ignore[attr-defined]
-        yield emulator
     finally:
         if process.poll() is None:
             process.terminate()

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# The library as a C user gets it: `make install PREFIX=...`, then examples/flow.c built with
-# pkg-config (shared and static) and run against the emulator, with curl as the browser.
+# The library as a C user gets it: `make install PREFIX=...` (versioned library with its SONAME
+# links, static library, pkg-config and CMake files, emulator), then examples/flow.c built with
+# pkg-config (shared and static) and run against the emulator, with curl as the browser. Also
+# a staged install (DESTDIR, PREFIX=/usr, a multiarch LIBDIR) laid out as a distribution
+# package would have it, and found by CMake there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -14,19 +17,53 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+fail() {
+  echo "install: $*" >&2
+  exit 1
+}
 
+version=$(make -s print-version)
+soname=$(make -s print-soname)
 make -s install PREFIX="$work/prefix" >/dev/null
-export PKG_CONFIG_PATH="$work/prefix/lib/pkgconfig"
+lib=$work/prefix/lib
+[ "$(readlink "$lib/libopenconnectors.so")" = "$soname" ] || fail "lib/libopenconnectors.so is not a link to $soname"
+[ "$(readlink "$lib/$soname")" = "libopenconnectors.so.$version" ] || fail "lib/$soname is not a link to the library"
+readelf -d "$lib/libopenconnectors.so.$version" | grep -q "(SONAME).*\[$soname\]" || fail "the library's SONAME is not $soname"
+[ -x "$work/prefix/bin/openconnectors-emulator" ] || fail "no bin/openconnectors-emulator"
+export PKG_CONFIG_PATH="$lib/pkgconfig"
 flags="-std=c11 -Wall -Wextra -Werror -pedantic"
 # shellcheck disable=SC2046,SC2086
 cc $flags examples/flow.c $(pkg-config --cflags --libs openconnectors) \
-  -Wl,-rpath,"$work/prefix/lib" -o "$work/flow-shared"
+  -Wl,-rpath,"$lib" -o "$work/flow-shared"
+readelf -d "$work/flow-shared" | grep -q "NEEDED.*\[$soname\]" || fail "flow-shared does not need $soname"
 # shellcheck disable=SC2046,SC2086
-cc $flags examples/flow.c $(pkg-config --cflags openconnectors) \
-  "$work/prefix/lib/libopenconnectors.a" -lpthread -ldl -lm -o "$work/flow-static"
+cc $flags examples/flow.c $(pkg-config --cflags openconnectors) "$lib/libopenconnectors.a" \
+  $(pkg-config --static --libs-only-l openconnectors | sed 's/-lopenconnectors//') -o "$work/flow-static"
 if ldd "$work/flow-static" | grep -q openconnectors; then
-  echo "install: the static build links the shared library" >&2
-  exit 1
+  fail "the static build links the shared library"
+fi
+
+# A staged install, as distributions build packages: nothing is built again.
+stage=$work/stage
+make -s install-files DESTDIR="$stage" PREFIX=/usr LIBDIR=/usr/lib/x86_64-linux-gnu >/dev/null
+for file in include/openconnectors.h bin/openconnectors-emulator lib/x86_64-linux-gnu/libopenconnectors.a \
+  lib/x86_64-linux-gnu/libopenconnectors.so.$version lib/x86_64-linux-gnu/pkgconfig/openconnectors.pc \
+  lib/x86_64-linux-gnu/cmake/openconnectors/openconnectorsConfig.cmake \
+  lib/x86_64-linux-gnu/cmake/openconnectors/openconnectorsConfigVersion.cmake; do
+  [ -e "$stage/usr/$file" ] || fail "the staged install has no /usr/$file"
+done
+pc=$stage/usr/lib/x86_64-linux-gnu/pkgconfig/openconnectors.pc
+# shellcheck disable=SC2016 # ${prefix} is literal in a .pc file
+grep -qx 'prefix=/usr' "$pc" && grep -qx 'libdir=${prefix}/lib/x86_64-linux-gnu' "$pc" ||
+  { cat "$pc"; fail "the staged openconnectors.pc does not name /usr and the multiarch libdir"; }
+if command -v cmake >/dev/null; then
+  cmake -S tests/package -B "$work/cmake" -DCMAKE_PREFIX_PATH="$stage/usr" \
+    -DCMAKE_LIBRARY_ARCHITECTURE=x86_64-linux-gnu -DOPENCONNECTORS_VERSION="${version%.*}" >"$work/cmake.log" 2>&1 &&
+    cmake --build "$work/cmake" >>"$work/cmake.log" 2>&1 &&
+    "$work/cmake/consumer_static" >/dev/null || { cat "$work/cmake.log"; fail "CMake with the staged install"; }
+  echo "install: the staged install (DESTDIR, PREFIX=/usr, multiarch LIBDIR) is found by CMake"
+else
+  echo "install: cmake is not installed; the staged install was checked without it"
 fi
 
 user_secret="install-user-secret-$RANDOM$RANDOM"

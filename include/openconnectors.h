@@ -68,7 +68,7 @@
 /**
  * The minor version of the library this header belongs to.
  */
-#define OC_VERSION_MINOR 1
+#define OC_VERSION_MINOR 2
 
 /**
  * The patch version of the library this header belongs to.

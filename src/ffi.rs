@@ -51,7 +51,7 @@ pub type oc_log_callback =
 /// The major version of the library this header belongs to.
 pub const OC_VERSION_MAJOR: u32 = 0;
 /// The minor version of the library this header belongs to.
-pub const OC_VERSION_MINOR: u32 = 1;
+pub const OC_VERSION_MINOR: u32 = 2;
 /// The patch version of the library this header belongs to.
 pub const OC_VERSION_PATCH: u32 = 0;
 

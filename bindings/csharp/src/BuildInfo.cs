@@ -3,8 +3,8 @@ using System.Runtime.CompilerServices;
 
 [assembly: AssemblyTitle("OpenConnectors")]
 [assembly: AssemblyDescription("Thin .NET binding of the openconnectors C library (SAP Open Connectors).")]
-[assembly: AssemblyVersion("0.1.0.0")]
-[assembly: AssemblyFileVersion("0.1.0.0")]
+[assembly: AssemblyVersion("0.2.0.0")]
+[assembly: AssemblyFileVersion("0.2.0.0")]
 [assembly: AssemblyInformationalVersion(OpenConnectors.BuildInfo.NativeVersion)]
 [assembly: InternalsVisibleTo("OpenConnectors.Tests")]
 
@@ -15,6 +15,6 @@ namespace OpenConnectors
     {
         // The oc_version() this assembly was written against. A library with the same
         // major.minor is accepted (patch releases keep the ABI).
-        internal const string NativeVersion = "0.1.0";
+        internal const string NativeVersion = "0.2.0";
     }
 }

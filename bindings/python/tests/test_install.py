@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 from conftest import ORGANIZATION_SECRET, USER_SECRET, Emulator
 
+import openconnectors as oc
+
 PROJECT = Path(__file__).resolve().parents[1]  # <checkout>/bindings/python
 
 SCRIPT = """
@@ -54,4 +56,4 @@ def test_pip_install_ships_the_library(tmp_path: Path, emulator: Emulator) -> No
         timeout=60,
     )
     assert used.returncode == 0, used.stderr
-    assert used.stdout.startswith("0.1.0 [] ")
+    assert used.stdout.startswith(f"{oc.__version__} [] ")

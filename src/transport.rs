@@ -166,10 +166,14 @@ fn connect_one(
     ATTEMPT.with(|a| a.borrow_mut().opened = true);
     if log::enabled(Level::Debug) {
         let operation = ATTEMPT.with(|a| a.borrow().operation);
-        Record::new(Level::Debug, "http", format!("connection opened to {addr}"))
-            .field("peer", addr.to_string())
-            .field("operation", operation)
-            .emit();
+        Record::new(
+            Level::Debug,
+            "http",
+            format_args!("connection opened to {addr}"),
+        )
+        .field("peer", addr.to_string())
+        .field("operation", operation)
+        .emit();
     }
     Ok(SocketTransport {
         stream,

@@ -146,7 +146,7 @@ impl Http {
                 Record::new(
                     Level::Debug,
                     "http",
-                    format!("backing off {ms} ms before retrying {path}"),
+                    format_args!("backing off {ms} ms before retrying {path}"),
                 )
                 .field("path", path)
                 .field("durationMs", ms)
@@ -312,7 +312,7 @@ fn log_exchange(
         Record::new(
             Level::Debug,
             "http",
-            format!("connection reused for {path}"),
+            format_args!("connection reused for {path}"),
         )
         .field("path", path)
         .field("operation", ctx.operation)
@@ -330,31 +330,34 @@ fn log_exchange(
     }
     let ms = started.elapsed().as_millis() as u64;
     let method = exchange.method.name();
-    let (status, request_id, outcome) = match result {
+    let (status, request_id, failed) = match result {
         Ok(reply) => (
             Some(reply.status),
             reply.header("elements-request-id").map(str::to_owned),
-            reply.status.to_string(),
+            None,
         ),
-        Err(Failure::Status(e)) => (
-            e.http_status,
-            e.request_id.clone(),
-            e.http_status.unwrap_or_default().to_string(),
-        ),
-        Err(Failure::Connection(e) | Failure::Final(e)) => {
-            (None, None, format!("failed ({})", e.status.kind()))
-        }
+        Err(Failure::Status(e)) => (e.http_status, e.request_id.clone(), None),
+        Err(Failure::Connection(e) | Failure::Final(e)) => (None, None, Some(e.status.kind())),
     };
-    let mut record = Record::new(
-        level,
-        "http",
-        format!("{method} {path} {outcome} in {ms} ms"),
-    )
-    .field("method", method)
-    .field("path", path)
-    .field("durationMs", ms)
-    .field("attempt", attempt + 1)
-    .field("operation", ctx.operation);
+    // The message is formatted into the record as it is written, without a string of its own.
+    let record = match failed {
+        Some(kind) => Record::new(
+            level,
+            "http",
+            format_args!("{method} {path} failed ({kind}) in {ms} ms"),
+        ),
+        None => Record::new(
+            level,
+            "http",
+            format_args!("{method} {path} {} in {ms} ms", status.unwrap_or_default()),
+        ),
+    };
+    let mut record = record
+        .field("method", method)
+        .field("path", path)
+        .field("durationMs", ms)
+        .field("attempt", attempt + 1)
+        .field("operation", ctx.operation);
     if let Some(status) = status {
         record = record.field("status", status);
     }

@@ -34,7 +34,6 @@ pub(crate) struct Http {
     max_retries: u32,
     max_response_bytes: u64,
     timeout: Duration,
-    connect_timeout: Duration,
 }
 
 impl std::fmt::Debug for Http {
@@ -88,7 +87,6 @@ impl Http {
             max_retries: config.max_retries,
             max_response_bytes: config.max_response_bytes,
             timeout: config.timeout,
-            connect_timeout,
         })
     }
 
@@ -168,10 +166,9 @@ impl Http {
         ctx: &Ctx,
         number: u32,
     ) -> (Result<Reply, Failure>, Option<Duration>) {
-        let scope = Attempt::begin(ctx.operation, ctx.cancel.as_ref());
+        let scope = Attempt::begin(ctx.operation, ctx.cancel.as_ref(), ctx.deadline);
         let started = Instant::now();
         let remaining = ctx.remaining();
-        let timeout = self.timeout.min(remaining).max(Duration::from_millis(1));
         let facts = || Facts {
             method: exchange.method,
             sent: scope.sent(),
@@ -182,8 +179,8 @@ impl Http {
             Err(e) => (Err(Failure::Final(e)), None),
             Ok(request) => {
                 let response = match &exchange.body {
-                    Some(body) => self.run(request.body(body.as_slice()), timeout),
-                    None => self.run(request.body(()), timeout),
+                    Some(body) => self.run(request.body(body.as_slice())),
+                    None => self.run(request.body(())),
                 };
                 match response {
                     Ok(response) => self.read(exchange, response, &facts),
@@ -217,20 +214,15 @@ impl Http {
         Ok(request)
     }
 
+    /// Sends with the agent's configuration: the client's timeouts, applied by ureq, and the
+    /// call's deadline, applied by the transport (see `transport::Attempt`).
     fn run<S: AsSendBody>(
         &self,
         request: http::Result<http::Request<S>>,
-        timeout: Duration,
     ) -> Result<http::Response<Body>, ureq::Error> {
         // The checks of each request make a malformed one unreachable; should one miss a
         // case, it fails here rather than being sent.
-        let request = self
-            .agent
-            .configure_request(request?)
-            .timeout_global(Some(timeout))
-            .timeout_connect(Some(self.connect_timeout.min(timeout)))
-            .build();
-        self.agent.run(request)
+        self.agent.run(request?)
     }
 
     /// Reads the answer: a 2xx body up to `maxResponseBytes`, or the error of a non-2xx one

@@ -8,6 +8,7 @@ use crate::config::Config;
 use crate::context::Ctx;
 use crate::error::{Error, Result};
 use crate::log::{self, Level, Record};
+use crate::pool;
 use crate::transport::{
     proxy_for, tls_with_extra_roots, Attempt, CountingConnector, Resolver, SocketConnector,
 };
@@ -56,8 +57,10 @@ impl Http {
             .accept("application/json")
             .timeout_global(Some(config.timeout))
             .timeout_connect(Some(connect_timeout))
-            .max_idle_connections(64)
-            .max_idle_connections_per_host(32)
+            // As many as the library's threads can use at once on the platform's host: with
+            // fewer, calls in flight on every thread close and open connections all the time.
+            .max_idle_connections(pool::MAX_WORKERS)
+            .max_idle_connections_per_host(pool::MAX_WORKERS)
             .max_idle_age(Duration::from_secs(30))
             .proxy(proxy_for(config, base)?);
         if let Some(path) = &config.ca_certificates_pem_file {

@@ -37,21 +37,30 @@ _set_wakeup_fd = signal.set_wakeup_fd
 _SLICE = 0.05
 
 _pending: dict[int, tuple[Complete, Handle]] = {}
+# The keys of the callbacks running Python code now. A callback can let go of the GIL (a
+# completion's write to an event loop's self-pipe does); the interpreter must not finalize
+# before it is back and done, or the library's thread would be stopped where it waits for the
+# GIL (pthread_exit through Rust frames aborts the process). ``_shutdown`` waits for these too.
+_running: set[int] = set()
 _keys = itertools.count(1)
 
 
 def _on_done(user_data: int | None, status: int, text: int | None) -> None:
     # Runs on a library thread. Nothing may escape into ctypes, which would print and drop it.
+    key = user_data or 0
+    _running.add(key)  # before the entry leaves _pending: always in one or the other
     try:
-        data = _ffi.take(text)
-    except BaseException:
-        data = None
-    entry = _pending.pop(user_data or 0, None)
-    if entry is not None:
-        try:  # noqa: SIM105 - contextlib.suppress costs more, on every asynchronous call
-            entry[0](status, data)
+        try:
+            data = _ffi.take(text)
         except BaseException:
-            pass  # the waiting side reports failures; nothing else can here
+            data = None
+        entry = _pending.pop(key, None)
+        if entry is not None:
+            entry[0](status, data)
+    except BaseException:
+        pass  # the waiting side reports failures; nothing else can here
+    finally:
+        _running.discard(key)
 
 
 _ON_DONE = _ffi.CALLBACK(_on_done)
@@ -262,7 +271,7 @@ def _shutdown() -> None:
     for _, handle in list(_pending.values()):
         handle.trigger()
     deadline = time.monotonic() + 1.0
-    while _pending and time.monotonic() < deadline:
+    while (_pending or _running) and time.monotonic() < deadline:
         time.sleep(0.005)
 
 

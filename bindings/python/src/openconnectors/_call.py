@@ -31,6 +31,10 @@ Complete = Callable[[int, Optional[bytes]], None]
 Enqueue = Callable[[bytes, bytes, Handle, Complete], None]
 
 _set_wakeup_fd = signal.set_wakeup_fd
+_get_ident = threading.get_ident
+_MAIN_THREAD = _interrupt.MAIN_THREAD
+_ffi_call = _ffi.call
+_install = _interrupt.install
 
 # How often a thread waiting for a callback wakes up to let signal handlers run where a signal
 # cannot interrupt the wait itself (Windows); on POSIX a signal interrupts it at once.
@@ -118,32 +122,42 @@ def run(
 ) -> Any:
     """A synchronous call: the decoded result, or raise."""
     _logging.refresh()
-    if threading.get_ident() != _interrupt.MAIN_THREAD:
-        if cancel is None:
-            return _ffi.call(client, operation, request, None)
-        handle = take()
-        attach(cancel, handle)
-        try:
-            return _ffi.call(client, operation, request, handle.pointer)
-        finally:
-            detach(cancel, handle)
+    if _get_ident() == _MAIN_THREAD:
+        return _run_in_main_thread(client, operation, request, cancel)
+    if cancel is None:
+        return _ffi_call(client, operation, request, None)
+    handle = take()
+    attach(cancel, handle)
+    try:
+        return _ffi_call(client, operation, request, handle.pointer)
+    finally:
+        detach(cancel, handle)
+
+
+def _run_in_main_thread(
+    client: int | None, operation: bytes, request: bytes, cancel: CancelToken | None
+) -> Any:
+    """``run`` from the main thread: Ctrl-C cancels the call (see ``_interrupt``)."""
     handle = take()
     try:
-        attach(cancel, handle)
+        if cancel is not None:
+            attach(cancel, handle)
         watcher = _interrupt.watcher()
         if watcher is None:
-            return _ffi.call(client, operation, request, handle.pointer)
-        previous = _interrupt.install(watcher.fd)
+            return _ffi_call(client, operation, request, handle.pointer)
+        fd = watcher.fd
+        previous = _install(fd)
         if previous is None:
             return start(client, operation, request, handle).wait()
-        with watcher.lock:
+        lock = watcher.lock
+        with lock:
             outer, watcher.running = watcher.running, handle
         try:
-            return _ffi.call(client, operation, request, handle.pointer)
+            return _ffi_call(client, operation, request, handle.pointer)
         finally:
-            with watcher.lock:
+            with lock:
                 watcher.running = outer
-            if previous != watcher.fd:
+            if previous != fd:
                 _set_wakeup_fd(previous)
             # Ctrl-C cancelled the call. The interpreter raises the KeyboardInterrupt itself at
             # its next check, unless a logger callback that ran on this thread during the call
@@ -152,7 +166,10 @@ def run(
             if handle.interrupted:
                 raise KeyboardInterrupt
     finally:
-        detach(cancel, handle)
+        if cancel is None:
+            release(handle)
+        else:
+            detach(cancel, handle)
 
 
 class Waiting:

@@ -57,6 +57,7 @@ __all__ = ["MAIN_THREAD", "watcher"]
 MAIN_THREAD = threading.main_thread().ident
 _SIGINT = int(signal.SIGINT)
 _default_int_handler = signal.default_int_handler
+_set_wakeup_fd = signal.set_wakeup_fd
 
 
 class _Watcher:
@@ -128,7 +129,9 @@ def install(fd: int) -> Any:
     if _getsignal(_SIGINT) is not _default_int_handler:
         return None
     try:
-        previous = signal.set_wakeup_fd(fd, warn_on_full_buffer=False)
+        # No keyword: set_wakeup_fd parses keywords into a dict, on every call. The helper
+        # reads the socket at once, so it does not fill up (the warning would say so).
+        previous = _set_wakeup_fd(fd)
     except ValueError:  # not the main thread of the main interpreter
         return None
     if previous not in (-1, fd):

@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import collections
 import itertools
 import signal
 import threading
 import time
+import weakref
 from typing import Any, Callable, Optional
 
 from . import _ffi, _interrupt, _logging
@@ -223,25 +225,70 @@ def start(client: int | None, operation: bytes, request: bytes, handle: Handle) 
     return waiting
 
 
+class _Completions:
+    """The outcomes of one event loop's calls, handed to the loop in batches.
+
+    Library threads append outcomes; the first one appended while no hand-over is pending
+    schedules one with ``call_soon_threadsafe`` (a write to the loop's self-pipe, and a handle),
+    and the loop settles everything that arrived by then in one go. With many calls in flight,
+    most outcomes cost an append. Holds no reference to its loop (it is the value of a
+    ``WeakKeyDictionary`` keyed by the loop).
+    """
+
+    __slots__ = ("_ready", "_scheduled")
+
+    def __init__(self) -> None:
+        self._ready: collections.deque[tuple[_AsyncCall, int, bytes | None]] = collections.deque()
+        self._scheduled = False
+
+    def add(self, call: _AsyncCall, status: int, text: bytes | None) -> None:
+        """On a library thread: keep the outcome, make sure the loop will settle it.
+
+        ``_scheduled`` is cleared by the loop before it settles anything, so an outcome
+        appended while it is set is settled by the hand-over already pending; two threads
+        that both find it clear schedule two hand-overs, the second of which finds nothing.
+        """
+        self._ready.append((call, status, text))
+        if not self._scheduled:
+            self._scheduled = True
+            try:  # noqa: SIM105 - as in _on_done
+                call.loop.call_soon_threadsafe(self._settle_all)
+            except RuntimeError:
+                pass  # the loop was closed: nobody waits for these calls any more
+
+    def _settle_all(self) -> None:
+        self._scheduled = False
+        ready = self._ready
+        while ready:
+            call, status, text = ready.popleft()
+            call.settle(status, text)
+
+
+_completions: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Completions]
+_completions = weakref.WeakKeyDictionary()
+
+
 class _AsyncCall:
     """A call that an asyncio task awaits."""
 
-    __slots__ = ("_finished", "_waiter", "future", "loop")
+    __slots__ = ("_completions", "_finished", "_waiter", "future", "loop")
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
         self.future: asyncio.Future[tuple[int, bytes | None]] = loop.create_future()
         self._finished = False
         self._waiter: asyncio.Future[None] | None = None
+        completions = _completions.get(loop)
+        if completions is None:
+            completions = _completions[loop] = _Completions()
+        self._completions = completions
 
     def complete(self, status: int, text: bytes | None) -> None:
         """The library's callback, on a library thread: hand the outcome to the loop."""
-        try:  # noqa: SIM105 - as in _on_done
-            self.loop.call_soon_threadsafe(self._settle, status, text)
-        except RuntimeError:
-            pass  # the loop was closed: nobody waits for this call any more
+        self._completions.add(self, status, text)
 
-    def _settle(self, status: int, text: bytes | None) -> None:
+    def settle(self, status: int, text: bytes | None) -> None:
+        """In the loop: the call's outcome is known."""
         self._finished = True
         if not self.future.done():
             self.future.set_result((status, text))

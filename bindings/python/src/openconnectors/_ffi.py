@@ -3,7 +3,8 @@
 Every ``char *`` the library hands out is received as ``c_void_p`` (``c_char_p`` would copy
 the text and lose the pointer), read with ``ctypes.string_at`` (``oc_call``'s result: through
 a union that keeps the pointer beside its ``c_char_p`` view) and freed exactly once with
-``oc_string_free`` in a ``finally``. Calls go through ``CDLL``, which releases the GIL.
+``oc_string_free`` in a ``finally``. Calls that can block go through ``CDLL``, which releases
+the GIL; those that return at once keep it (``_KEEP_GIL``).
 Opaque handles (``oc_client *``, ``oc_cancel *``) travel as ``c_void_p``: plain ints here.
 """
 
@@ -116,6 +117,19 @@ def compatible(library_version: str, package_version: str) -> bool:
     return library_version.split(".")[:2] == package_version.split(".")[:2]
 
 
+# Functions that return at once (no I/O, no wait for another thread that may need the GIL):
+# called with the GIL held, which saves releasing it and taking it back (a wait, when other
+# threads want it: the library's threads delivering results do) on every call.
+_KEEP_GIL = {
+    "oc_version",
+    "oc_status_name",
+    "oc_call_async",
+    "oc_cancel_new",
+    "oc_cancel_free",
+    "oc_string_free",
+}
+
+
 def _bind(lib: ctypes.CDLL, path: str) -> str:
     for name, (restype, argtypes) in _SIGNATURES.items():
         try:
@@ -125,6 +139,9 @@ def _bind(lib: ctypes.CDLL, path: str) -> str:
                 f"{path} does not export {name}: not an openconnectors library "
                 f"of the version this package needs ({__version__})"
             ) from None
+        if name in _KEEP_GIL:
+            setattr(lib, name, ctypes.PYFUNCTYPE(restype, *argtypes)((name, lib)))
+            continue
         function.restype = restype
         function.argtypes = argtypes
     version: str = lib.oc_version().decode("utf-8", "replace")

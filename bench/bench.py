@@ -20,9 +20,8 @@ import urllib.parse
 from typing import Callable
 
 import httpx
-import requests
-
 import openconnectors
+import requests
 
 USER_SECRET = "u"
 ORG_SECRET = "o"

@@ -51,34 +51,27 @@ internal static class Bench
         int threads = int.Parse(args[5]);
         string config = "{\"baseUrl\":\"" + baseUrl + "\",\"userSecret\":\"u\",\"organizationSecret\":\"o\"}";
 
-        // The C loops' own client: the same configuration, its own connections.
-        IntPtr native, error;
-        if (oc_client_new(Encoding.UTF8.GetBytes(config + "\0"), out native, out error) != 0)
-        {
-            Console.Error.WriteLine("Bench: oc_client_new failed");
-            return 1;
-        }
-
         // ThreadPool.SetMinThreads is left alone: on Mono, pool threads above the number of
         // cores spin while idle and slow every call in the process down (4x here).
+        var clients = new Clients(config);
+        Func<int, double> cSync = k => Check(bc_sync(clients.Native, Operation, RequestBytes, k));
+        Func<int, double> cAsync = k => Check(bc_async(clients.Native, Operation, RequestBytes, k));
+        Func<int, double> sync = k => Sync(clients.Managed, k);
+        Func<int, double> async = k => SequentialAsync(clients.Managed, k).GetAwaiter().GetResult();
+
+        foreach (var warm in new[] { cSync, cAsync, sync, async })
+        {
+            warm(Math.Max(10, n / 10));
+        }
+
+        Difference("blocking: GetInstance", sync, cSync, "oc_call", n, rounds, clients);
+        Difference("async: GetInstanceAsync, awaited one at a time", async, cAsync, "oc_call_async + wait", n, rounds, clients);
+        clients.Dispose();
         using (var client = new OpenConnectorsClient(config))
         {
-            Func<int, double> cSync = k => Check(bc_sync(native, Operation, RequestBytes, k));
-            Func<int, double> cAsync = k => Check(bc_async(native, Operation, RequestBytes, k));
-            Func<int, double> sync = k => Sync(client, k);
-            Func<int, double> async = k => SequentialAsync(client, k).GetAwaiter().GetResult();
-
-            foreach (var warm in new[] { cSync, cAsync, sync, async })
-            {
-                warm(Math.Max(10, n / 10));
-            }
-
-            Difference("blocking: GetInstance", sync, cSync, "oc_call", n, rounds);
-            Difference("async: GetInstanceAsync, awaited one at a time", async, cAsync, "oc_call_async + wait", n, rounds);
             Throughput(client, total, inflight, threads, Math.Max(3, rounds / 2));
         }
 
-        oc_client_free(native);
         return 0;
     }
 
@@ -167,13 +160,14 @@ internal static class Bench
 
     // Pairs of n calls of each side, the first side alternating; the binding's cost per call is
     // the median of the per-pair differences.
-    private static void Difference(string what, Func<int, double> binding, Func<int, double> c, string cName, int n, int rounds)
+    private static void Difference(string what, Func<int, double> binding, Func<int, double> c, string cName, int n, int rounds, Clients clients)
     {
         var ours = new List<double>();
         var bare = new List<double>();
         var diff = new List<double>();
         for (int r = 0; r < rounds; r++)
         {
+            clients.Renew();
             double b, o;
             if (r % 2 == 0)
             {
@@ -229,6 +223,55 @@ internal static class Bench
             string.Format("median of {0} rounds, {1} calls each", rounds, total));
         Row("Async", string.Format("C#: {0} in flight / {1} threads (throughput ratio)", inflight, threads), Format(Median(ratio), "F2"),
             string.Format("min {0:F2}, max {1:F2} over {2} pairs", ratio.Min(), ratio.Max(), rounds));
+    }
+
+    // The package's client and the C loops' own (the same configuration), renewed before every
+    // pair: new connections, opened before the clock starts. nginx hands each to one of its
+    // workers, and a connection served by the worker on the client's CPU answers faster than one
+    // served across CPUs; a side must not keep the luckier one for the whole run.
+    private sealed class Clients : IDisposable
+    {
+        private readonly string config;
+
+        internal Clients(string config)
+        {
+            this.config = config;
+            Renew();
+        }
+
+        internal OpenConnectorsClient Managed { get; private set; }
+
+        internal IntPtr Native { get; private set; }
+
+        internal void Renew()
+        {
+            Dispose();
+            IntPtr native, error;
+            if (oc_client_new(Encoding.UTF8.GetBytes(config + "\0"), out native, out error) != 0)
+            {
+                throw new InvalidOperationException("oc_client_new failed");
+            }
+
+            Native = native;
+            Managed = new OpenConnectorsClient(config);
+            Managed.GetInstance(Request);
+            Check(bc_sync(Native, Operation, RequestBytes, 1));
+        }
+
+        public void Dispose()
+        {
+            if (Managed != null)
+            {
+                Managed.Dispose();
+                Managed = null;
+            }
+
+            if (Native != IntPtr.Zero)
+            {
+                oc_client_free(Native);
+                Native = IntPtr.Zero;
+            }
+        }
     }
 
     private static double Median(List<double> values)

@@ -43,7 +43,19 @@ static void *symbol(void *handle, const char *name) {
     return s;
 }
 
-static void load(struct lib *l, const char *path, const char *url) {
+static const char *url;
+
+/* A new client, hence a new connection: see fresh(). */
+static void connect_client(struct lib *l) {
+    if (l->client) l->client_free(l->client);
+    char config[768];
+    snprintf(config, sizeof config,
+             "{\"baseUrl\":\"%s\",\"userSecret\":\"u\",\"organizationSecret\":\"o\"}", url);
+    l->client = NULL;
+    if (l->client_new(config, &l->client, NULL) != OC_OK) die("oc_client_new", url);
+}
+
+static void load(struct lib *l, const char *path) {
     /* RTLD_LOCAL: each copy keeps its own statics (the logger, the thread pool). */
     l->handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
     if (!l->handle) die("dlopen", dlerror());
@@ -52,10 +64,8 @@ static void load(struct lib *l, const char *path, const char *url) {
     *(void **)&l->call = symbol(l->handle, "oc_call");
     *(void **)&l->string_free = symbol(l->handle, "oc_string_free");
     *(void **)&l->set_logger = symbol(l->handle, "oc_set_logger");
-    char config[768];
-    snprintf(config, sizeof config,
-             "{\"baseUrl\":\"%s\",\"userSecret\":\"u\",\"organizationSecret\":\"o\"}", url);
-    if (l->client_new(config, &l->client, NULL) != OC_OK) die("oc_client_new", path);
+    l->client = NULL;
+    connect_client(l);
 }
 
 static double now(void) {
@@ -73,6 +83,16 @@ static double run(const struct lib *l, long n) {
         if (st != OC_OK) die("oc_call failed", NULL);
     }
     return now() - t0;
+}
+
+/* New connections for both sides before a pair, opened before the clock starts: nginx hands
+ * each to one of its workers, and a connection served by the worker on the client's CPU answers
+ * faster than one served across CPUs; a side must not keep the luckier one for the whole run. */
+static void fresh(struct lib *a, struct lib *b) {
+    connect_client(a);
+    connect_client(b);
+    run(a, 1);
+    run(b, 1);
 }
 
 static unsigned long records;
@@ -111,12 +131,12 @@ static void per_call(const char *figure, double *seconds, int rounds, long n) {
 
 int main(int argc, char **argv) {
     if (argc != 6) die("usage: logs URL N ROUNDS LIBRARY LIBRARY_WITHOUT_HOOK", NULL);
-    const char *url = argv[1];
+    url = argv[1];
     long n = atol(argv[2]);
     int rounds = atoi(argv[3]);
     struct lib hook, plain;
-    load(&hook, argv[4], url);
-    load(&plain, argv[5], url);
+    load(&hook, argv[4]);
+    load(&plain, argv[5]);
     if (hook.handle == plain.handle) die("both paths load the same library", argv[4]);
 
     double *r1 = calloc((size_t)rounds, sizeof(double)), *r2 = calloc((size_t)rounds, sizeof(double));
@@ -129,6 +149,7 @@ int main(int argc, char **argv) {
 
     /* The hook with no logger against no hook at all. */
     for (int r = 0; r < rounds; r++) {
+        fresh(&hook, &plain);
         if (r % 2 == 0) {
             t_hook[r] = run(&hook, n);
             t_plain[r] = run(&plain, n);
@@ -142,6 +163,9 @@ int main(int argc, char **argv) {
 
     /* A logger at info that drops records against no logger, same library. */
     for (int r = 0; r < rounds; r++) {
+        /* One library, one client: both sides use the same connection. */
+        connect_client(&hook);
+        run(&hook, 1);
         int logger_first = r % 2 == 0;
         for (int side = 0; side < 2; side++) {
             if ((side == 0) == logger_first) {

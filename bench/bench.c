@@ -1,12 +1,18 @@
 /*
  * The C side of the performance benchmark (bench/run builds and runs it; not a test).
  *
- *   bench pairs   URL N ROUNDS      oc_get_instance vs one kept-alive libcurl easy handle
+ *   bench pairs   URL N ROUNDS LABEL [CAFILE]
+ *                 oc_get_instance vs one libcurl easy handle (same URL and headers), both
+ *                 trusting CAFILE for https (caCertificatesPemFile, CURLOPT_CAINFO); LABEL
+ *                 names the server in the figures ("http kept alive", ...)
  *   bench threads URL TOTAL ROUNDS  one shared oc_client (and libcurl, a handle per thread)
  *                                   with 1, 2 and 4 threads
+ *   bench async   URL TOTAL ROUNDS INFLIGHT THREADS
+ *                 TOTAL calls with INFLIGHT oc_call_async in flight vs the same oc_call spread
+ *                 over THREADS threads (bench/calls.c), on one client
  *   bench noio    N ROUNDS          oc_parse_callback per call
  *   bench rss     URL               RSS after 1k and after 100k oc_get_instance calls
- *   bench loop    URL N             N oc_get_instance calls only (for perf / callgrind)
+ *   bench loop    URL N [CAFILE]    N oc_get_instance calls only (for perf / callgrind)
  *   bench noioloop N                N oc_parse_callback calls only (for perf / callgrind)
  *
  * URL is the nginx base, e.g. http://127.0.0.1:PORT/elements/api-v2. Every figure is printed
@@ -34,8 +40,13 @@
     "\"expectedState\":\"OFGF74i9-YSVQhxq5UgRoJzM8ljBO8ssnplSDOKFaXs\"}"
 
 static const char *base_url;
+static const char *ca_file; /* NULL: the default trust roots */
 static char instance_url[512];
 static char user_agent[64];
+
+/* bench/calls.c */
+double bc_inflight(const oc_client *client, const char *op, const char *req, long n, long k);
+double bc_threads(const oc_client *client, const char *op, const char *req, long n, long k);
 
 static double now(void) {
     struct timespec ts;
@@ -67,11 +78,12 @@ static void row(const char *section, const char *figure, const char *value, cons
 /* ---- ours ---------------------------------------------------------------------------- */
 
 static oc_client *new_client(void) {
-    char config[768];
+    char config[1536], ca[1024] = "";
+    if (ca_file) snprintf(ca, sizeof ca, ",\"caCertificatesPemFile\":\"%s\"", ca_file);
     snprintf(config, sizeof config,
              "{\"baseUrl\":\"%s\",\"userSecret\":\"" USER_SECRET
-             "\",\"organizationSecret\":\"" ORG_SECRET "\"}",
-             base_url);
+             "\",\"organizationSecret\":\"" ORG_SECRET "\"%s}",
+             base_url, ca);
     oc_client *client = NULL;
     char *err = NULL;
     if (oc_client_new(config, &client, &err) != OC_OK) die("oc_client_new", err);
@@ -131,6 +143,7 @@ static void curl_side_init(struct curl_side *c) {
     curl_easy_setopt(c->easy, CURLOPT_WRITEDATA, &c->body);
     curl_easy_setopt(c->easy, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c->easy, CURLOPT_TCP_KEEPALIVE, 1L);
+    if (ca_file) curl_easy_setopt(c->easy, CURLOPT_CAINFO, ca_file);
 }
 
 static void curl_side_free(struct curl_side *c) {
@@ -170,17 +183,27 @@ static void report_ratio(const char *section, const char *figure, double *ratios
     row(section, figure, value, detail);
 }
 
-static void mode_pairs(long n, int rounds) {
+static void mode_pairs(long n, int rounds, const char *label) {
+    /* Warm-up: fault in the code. */
     oc_client *client = new_client();
     struct curl_side c;
     curl_side_init(&c);
-    /* Warm-up: open the kept-alive connections, fault in the code. */
     ours_run(client, n / 10 + 10);
     curl_run(&c, n / 10 + 10);
     double *ratio = calloc((size_t)rounds, sizeof *ratio);
     double *t_ours = calloc((size_t)rounds, sizeof *t_ours);
     double *t_curl = calloc((size_t)rounds, sizeof *t_curl);
     for (int r = 0; r < rounds; r++) {
+        /* New connections for every pair, opened before the clock starts: nginx hands each
+         * to one of its workers, and a connection served by the worker on the client's CPU
+         * answers faster than one served across CPUs; a side must not keep the luckier one
+         * for the whole run. */
+        curl_side_free(&c);
+        oc_client_free(client);
+        client = new_client();
+        curl_side_init(&c);
+        ours_once(client);
+        curl_once(&c);
         if (r % 2 == 0) {
             t_ours[r] = ours_run(client, n);
             t_curl[r] = curl_run(&c, n);
@@ -190,14 +213,17 @@ static void mode_pairs(long n, int rounds) {
         }
         ratio[r] = t_ours[r] / t_curl[r];
     }
-    char extra[160];
+    char extra[160], figure[160];
     snprintf(extra, sizeof extra, "N=%ld per side per pair", n);
-    report_ratio("C", "oc_get_instance / libcurl (time ratio)", ratio, rounds, extra);
+    snprintf(figure, sizeof figure, "oc_get_instance / libcurl, %s (time ratio)", label);
+    report_ratio("C", figure, ratio, rounds, extra);
     char value[32];
     snprintf(value, sizeof value, "%.1f", median(t_ours, rounds) / (double)n * 1e6);
-    row("C", "oc_get_instance per call (us)", value, "median over pairs");
+    snprintf(figure, sizeof figure, "oc_get_instance, %s, per call (us)", label);
+    row("C", figure, value, "median over pairs");
     snprintf(value, sizeof value, "%.1f", median(t_curl, rounds) / (double)n * 1e6);
-    row("C", "libcurl easy handle per call (us)", value, "median over pairs");
+    snprintf(figure, sizeof figure, "libcurl easy handle, %s, per call (us)", label);
+    row("C", figure, value, "median over pairs");
     curl_side_free(&c);
     oc_client_free(client);
     free(ratio);
@@ -287,6 +313,46 @@ static void mode_threads(long total, int rounds) {
     oc_client_free(client);
 }
 
+/* Throughput of calls in flight through oc_call_async against calls on threads: whether
+ * the server or the machine bounds what the wrappers' asynchronous calls can reach. */
+static void mode_async(long total, int rounds, long inflight, long threads) {
+    oc_client *client = new_client();
+    const char *op = "get_instance", *req = GET_REQUEST;
+    bc_inflight(client, op, req, total / 10 + inflight, inflight);
+    bc_threads(client, op, req, total / 10 + threads, threads);
+    double *a = calloc((size_t)rounds, sizeof *a), *t = calloc((size_t)rounds, sizeof *t);
+    double *ratio = calloc((size_t)rounds, sizeof *ratio);
+    for (int r = 0; r < rounds; r++) {
+        double sa, st;
+        if (r % 2 == 0) {
+            sa = bc_inflight(client, op, req, total, inflight);
+            st = bc_threads(client, op, req, total, threads);
+        } else {
+            st = bc_threads(client, op, req, total, threads);
+            sa = bc_inflight(client, op, req, total, inflight);
+        }
+        if (sa < 0 || st < 0) die("a call failed", NULL);
+        a[r] = (double)total / sa;
+        t[r] = (double)total / st;
+        ratio[r] = st / sa;
+    }
+    char figure[128], value[32], detail[128];
+    snprintf(detail, sizeof detail, "median of %d rounds, %ld calls each", rounds, total);
+    snprintf(figure, sizeof figure, "C: %ld oc_call_async in flight (calls/s)", inflight);
+    snprintf(value, sizeof value, "%.0f", median(a, rounds));
+    row("Async", figure, value, detail);
+    snprintf(figure, sizeof figure, "C: oc_call on %ld threads (calls/s)", threads);
+    snprintf(value, sizeof value, "%.0f", median(t, rounds));
+    row("Async", figure, value, detail);
+    snprintf(figure, sizeof figure, "C: %ld in flight / %ld threads (throughput ratio)", inflight,
+             threads);
+    report_ratio("Async", figure, ratio, rounds, NULL);
+    oc_client_free(client);
+    free(a);
+    free(t);
+    free(ratio);
+}
+
 static double noio_run(long n) {
     double t0 = now();
     for (long i = 0; i < n; i++) {
@@ -342,7 +408,7 @@ static void mode_rss(void) {
 }
 
 int main(int argc, char **argv) {
-    if (argc < 2) die("usage: bench pairs|threads|noio|rss|loop|noioloop ...", NULL);
+    if (argc < 2) die("usage: bench pairs|threads|async|noio|rss|loop|noioloop ...", NULL);
     const char *mode = argv[1];
     snprintf(user_agent, sizeof user_agent, "openconnectors/%s", oc_version());
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -353,13 +419,17 @@ int main(int argc, char **argv) {
     } else if (argc >= 3) {
         base_url = argv[2];
         snprintf(instance_url, sizeof instance_url, "%s/instances/1", base_url);
-        if (!strcmp(mode, "pairs") && argc == 5)
-            mode_pairs(atol(argv[3]), atoi(argv[4]));
-        else if (!strcmp(mode, "threads") && argc == 5)
+        if (!strcmp(mode, "pairs") && (argc == 6 || argc == 7)) {
+            ca_file = argc == 7 ? argv[6] : NULL;
+            mode_pairs(atol(argv[3]), atoi(argv[4]), argv[5]);
+        } else if (!strcmp(mode, "threads") && argc == 5)
             mode_threads(atol(argv[3]), atoi(argv[4]));
+        else if (!strcmp(mode, "async") && argc == 7)
+            mode_async(atol(argv[3]), atoi(argv[4]), atol(argv[5]), atol(argv[6]));
         else if (!strcmp(mode, "rss") && argc == 3)
             mode_rss();
-        else if (!strcmp(mode, "loop") && argc == 4) {
+        else if (!strcmp(mode, "loop") && (argc == 4 || argc == 5)) {
+            ca_file = argc == 5 ? argv[4] : NULL;
             oc_client *client = new_client();
             ours_run(client, atol(argv[3]));
             oc_client_free(client);

@@ -17,12 +17,11 @@ import statistics
 import sys
 import time
 import urllib.parse
-from typing import Callable
+from typing import Any, Callable
 
 import httpx
-import requests
-
 import openconnectors
+import requests
 
 USER_SECRET = "u"
 ORG_SECRET = "o"
@@ -55,36 +54,42 @@ def main() -> None:
         "Authorization": f"User {USER_SECRET}, Organization {ORG_SECRET}",
     }
 
-    client = openconnectors.Client(
-        base_url=base_url, user_secret=USER_SECRET, organization_secret=ORG_SECRET
-    )
+    parts = urllib.parse.urlsplit(url)
+    target = parts.path
+    live: dict[str, Any] = {}
+
+    def renew() -> None:
+        """New connections for every side. nginx hands each connection to one of its workers,
+        and one served by the worker on the client's CPU answers faster than one served across
+        CPUs: renewed before every pair, no side keeps the luckier one for the whole run."""
+        for side in live.values():
+            side.close()
+        live["ours"] = openconnectors.Client(
+            base_url=base_url, user_secret=USER_SECRET, organization_secret=ORG_SECRET
+        )
+        session = live["requests"] = requests.Session()
+        session.headers.clear()
+        session.headers.update(headers)
+        hx = live["httpx"] = httpx.Client(headers=headers)
+        if "accept-encoding" in hx.headers:
+            del hx.headers["accept-encoding"]
+        live["http.client"] = http.client.HTTPConnection(parts.hostname, parts.port)
 
     def ours() -> object:
-        return client.get_instance(1)
-
-    session = requests.Session()
-    session.headers.clear()
-    session.headers.update(headers)
+        return live["ours"].get_instance(1)
 
     def with_requests() -> object:
-        return session.get(url).json()
-
-    hx = httpx.Client(headers=headers)
-    for name in ("accept-encoding",):
-        if name in hx.headers:
-            del hx.headers[name]
+        return live["requests"].get(url).json()
 
     def with_httpx() -> object:
-        return hx.get(url).json()
-
-    parts = urllib.parse.urlsplit(url)
-    conn = http.client.HTTPConnection(parts.hostname, parts.port)
-    target = parts.path
+        return live["httpx"].get(url).json()
 
     def with_http_client() -> object:
+        conn = live["http.client"]
         conn.request("GET", target, headers=headers)
         return json.loads(conn.getresponse().read())
 
+    renew()
     sides = [
         ("requests", with_requests, "requests / ours (time ratio)"),
         ("httpx", with_httpx, "httpx / ours (time ratio)"),
@@ -104,6 +109,9 @@ def main() -> None:
         own: list[float] = []
         other: list[float] = []
         for r in range(rounds):
+            renew()
+            ours()
+            call()
             if r % 2 == 0:
                 t_ours = timed(ours, n)
                 t_other = timed(call, n)
@@ -144,10 +152,8 @@ def main() -> None:
         f"{statistics.median(per):.2f}",
         f"min {min(per):.2f}, max {max(per):.2f} over {rounds} rounds of {noio_n} calls",
     )
-    session.close()
-    hx.close()
-    conn.close()
-    client.close()
+    for side in live.values():
+        side.close()
 
 
 if __name__ == "__main__":

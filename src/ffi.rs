@@ -422,7 +422,10 @@ pub unsafe extern "C" fn oc_set_logger(
         let user_data = user_data as usize;
         let sink = callback.map(|f| -> log::Sink {
             Box::new(move |level: Level, record: &str| {
-                if let Ok(text) = CString::new(record) {
+                // Room for the NUL from the start: CString::new would grow the copy again.
+                let mut bytes = Vec::with_capacity(record.len() + 1);
+                bytes.extend_from_slice(record.as_bytes());
+                if let Ok(text) = CString::new(bytes) {
                     // SAFETY: the caller's logger with its user_data; the text lives for the call.
                     unsafe { f(user_data as *mut c_void, level as u32, text.as_ptr()) };
                 }

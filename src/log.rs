@@ -5,7 +5,8 @@
 //! hold a secret, a query string, a header value or a body: call sites pass paths without
 //! their query and describe everything else by kind.
 
-use serde_json::{Map, Value};
+use serde::Serialize;
+use std::fmt::{self, Write as _};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{PoisonError, RwLock};
 
@@ -62,39 +63,97 @@ pub fn set_logger(sink: Option<Sink>, max_level: u32) {
 }
 
 /// Whether a record of this level would be delivered: check it before building one.
+#[cfg(not(oc_no_log_hook))]
 #[inline]
 pub(crate) fn enabled(level: Level) -> bool {
     level as u32 <= MAX_LEVEL.load(Ordering::Relaxed)
 }
 
-/// A record under construction; [`Record::emit`] delivers it.
+/// The benchmark's build without the hook (`--cfg oc_no_log_hook`): no record is ever built,
+/// to measure what the check costs a library with no logger installed.
+#[cfg(oc_no_log_hook)]
+#[inline]
+pub(crate) fn enabled(_level: Level) -> bool {
+    false
+}
+
+/// A record under construction, written as JSON text member by member (no tree, and one
+/// buffer); [`Record::emit`] delivers it. Members keep the order they were added in.
 pub(crate) struct Record {
     level: Level,
-    fields: Map<String, Value>,
+    text: Vec<u8>,
 }
 
 impl Record {
-    /// A record with its level, target (`"http"`, `"callback"`, ...) and message.
-    pub(crate) fn new(level: Level, target: &str, message: String) -> Record {
-        let mut fields = Map::new();
-        fields.insert("level".into(), Value::from(level.name()));
-        fields.insert("target".into(), Value::from(target));
-        fields.insert("message".into(), Value::from(message));
-        Record { level, fields }
+    /// A record with its level, target (`"http"`, `"callback"`, ...) and message, which is
+    /// formatted straight into the record (pass `format_args!`).
+    pub(crate) fn new(level: Level, target: &str, message: impl fmt::Display) -> Record {
+        let mut text = Vec::with_capacity(256);
+        text.extend_from_slice(b"{\"level\":\"");
+        text.extend_from_slice(level.name().as_bytes());
+        text.push(b'"');
+        let mut record = Record { level, text }.field("target", target);
+        record.text.extend_from_slice(b",\"message\":\"");
+        // Escaped never fails; a Display that does leaves its message cut short.
+        let _ = write!(Escaped(&mut record.text), "{message}");
+        record.text.push(b'"');
+        record
     }
 
-    /// Adds a member.
-    pub(crate) fn field(mut self, name: &str, value: impl Into<Value>) -> Record {
-        self.fields.insert(name.into(), value.into());
+    /// Adds a member (a name that is not in the record yet).
+    pub(crate) fn field(mut self, name: &str, value: impl Serialize) -> Record {
+        let at = self.text.len();
+        self.text.push(b',');
+        let written = serde_json::to_writer(&mut self.text, name)
+            .and_then(|()| {
+                self.text.push(b':');
+                serde_json::to_writer(&mut self.text, &value)
+            })
+            .is_ok();
+        if !written {
+            // Only a value that is not JSON (none of the library's) fails: leave it out.
+            self.text.truncate(at);
+        }
         self
     }
 
     /// Delivers the record to the logger, if one still wants it.
-    pub(crate) fn emit(self) {
+    pub(crate) fn emit(mut self) {
         let installed = SINK.read().unwrap_or_else(PoisonError::into_inner);
         if let (Some(sink), true) = (installed.as_ref(), enabled(self.level)) {
-            sink(self.level, &Value::Object(self.fields).to_string());
+            self.text.push(b'}');
+            // serde_json writes UTF-8 only, and the rest is ASCII.
+            if let Ok(text) = std::str::from_utf8(&self.text) {
+                sink(self.level, text);
+            }
         }
+    }
+}
+
+/// Writes text as the inside of a JSON string.
+struct Escaped<'a>(&'a mut Vec<u8>);
+
+impl fmt::Write for Escaped<'_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let bytes = s.as_bytes();
+        let mut plain = 0;
+        for (i, &b) in bytes.iter().enumerate() {
+            if b >= 0x20 && b != b'"' && b != b'\\' {
+                continue;
+            }
+            self.0.extend_from_slice(&bytes[plain..i]);
+            if b < 0x20 {
+                let hex = [HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]];
+                self.0.extend_from_slice(b"\\u00");
+                self.0.extend_from_slice(&hex);
+            } else {
+                self.0.extend_from_slice(&[b'\\', b]);
+            }
+            plain = i + 1;
+        }
+        self.0.extend_from_slice(&bytes[plain..]);
+        Ok(())
     }
 }
 
@@ -118,18 +177,22 @@ pub(crate) mod tests {
             Level::Info as u32,
         );
         assert!(enabled(Level::Info) && !enabled(Level::Debug));
-        Record::new(Level::Info, "http", "GET /x 200 in 3 ms".into())
+        let path = "/x\"\\\n\u{1}é";
+        Record::new(Level::Info, "http", format_args!("GET {path} 200 in 3 ms"))
             .field("status", 200)
+            .field("path", path)
             .emit();
-        Record::new(Level::Debug, "http", "not wanted".into()).emit();
+        Record::new(Level::Debug, "http", "not wanted").emit();
         set_logger(None, 5);
-        Record::new(Level::Error, "http", "after removal".into()).emit();
+        Record::new(Level::Error, "http", "after removal").emit();
         assert!(!enabled(Level::Error));
         let seen = seen.lock().unwrap();
         assert_eq!(seen.len(), 1);
-        let record: Value = serde_json::from_str(&seen[0].1).unwrap();
+        let record: serde_json::Value = serde_json::from_str(&seen[0].1).unwrap();
         assert_eq!(record["level"], "info");
         assert_eq!(record["target"], "http");
         assert_eq!(record["status"], 200);
+        assert_eq!(record["message"], format!("GET {path} 200 in 3 ms"));
+        assert_eq!(record["path"], path);
     }
 }

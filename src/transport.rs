@@ -41,6 +41,12 @@ struct AttemptState {
     opened: bool,
     /// The attempt's sockets, registered with its cancel handle until it ends.
     registrations: Vec<Registration>,
+    /// The call's deadline: no wait of the attempt (resolving, connecting, the TLS handshake,
+    /// writing, reading) goes past it. ureq applies the client's timeouts; the deadline, which
+    /// differs from call to call, is applied here rather than through a request-level ureq
+    /// configuration, which would cost a copy of the configuration per request and a new TLS
+    /// configuration (trust roots parsed again, no session resumption) per connection.
+    deadline: Option<Instant>,
 }
 
 thread_local! {
@@ -53,13 +59,18 @@ static NEXT_ATTEMPT: AtomicU64 = AtomicU64::new(1);
 pub(crate) struct Attempt(());
 
 impl Attempt {
-    /// Starts an attempt of `operation` watched by `cancel`.
-    pub(crate) fn begin(operation: &'static str, cancel: Option<&Cancel>) -> Attempt {
+    /// Starts an attempt of `operation` watched by `cancel`, ending by `deadline`.
+    pub(crate) fn begin(
+        operation: &'static str,
+        cancel: Option<&Cancel>,
+        deadline: Instant,
+    ) -> Attempt {
         ATTEMPT.with(|a| {
             *a.borrow_mut() = AttemptState {
                 id: NEXT_ATTEMPT.fetch_add(1, Ordering::Relaxed),
                 operation,
                 cancel: cancel.cloned(),
+                deadline: Some(deadline),
                 ..AttemptState::default()
             }
         });
@@ -93,6 +104,18 @@ fn triggered() -> bool {
     current_cancel().is_some_and(|c| c.is_triggered())
 }
 
+/// `timeout` shortened to the deadline of the attempt running on this thread (`None`: no
+/// limit at all).
+fn within_deadline(timeout: Option<Duration>) -> Option<Duration> {
+    let left = ATTEMPT
+        .with(|a| a.borrow().deadline)
+        .map(|d| d.saturating_duration_since(Instant::now()));
+    match (timeout, left) {
+        (Some(t), Some(l)) => Some(t.min(l)),
+        (t, l) => t.or(l),
+    }
+}
+
 /// Opens TCP connections whose sockets a cancel handle can shut down, connect included.
 /// Replaces ureq's TCP connector in the chain.
 #[derive(Debug)]
@@ -110,7 +133,7 @@ impl<In: Transport> Connector<In> for SocketConnector {
             // A proxy tunnel, opened through this connector already.
             return Ok(Some(Box::new(transport)));
         }
-        let budget = details.timeout.not_zero().map(|d| *d);
+        let budget = within_deadline(details.timeout.not_zero().map(|d| *d));
         let started = Instant::now();
         let mut last = None;
         for addr in details.addrs.iter() {
@@ -166,10 +189,14 @@ fn connect_one(
     ATTEMPT.with(|a| a.borrow_mut().opened = true);
     if log::enabled(Level::Debug) {
         let operation = ATTEMPT.with(|a| a.borrow().operation);
-        Record::new(Level::Debug, "http", format!("connection opened to {addr}"))
-            .field("peer", addr.to_string())
-            .field("operation", operation)
-            .emit();
+        Record::new(
+            Level::Debug,
+            "http",
+            format_args!("connection opened to {addr}"),
+        )
+        .field("peer", addr.to_string())
+        .field("operation", operation)
+        .emit();
     }
     Ok(SocketTransport {
         stream,
@@ -220,16 +247,14 @@ impl SocketTransport {
     }
 }
 
-/// The timeout a transport must apply now, `None` for none; an expired one is a timeout.
+/// The timeout a transport must apply now (ureq's, or the call's deadline when that comes
+/// first), `None` for none; an expired one is a timeout.
 fn time_left(timeout: NextTimeout) -> Result<Option<Duration>, ureq::Error> {
-    if timeout.after.is_not_happening() {
-        return Ok(None);
+    let ureq = (!timeout.after.is_not_happening()).then(|| *timeout.after);
+    match within_deadline(ureq) {
+        Some(left) if left.is_zero() => Err(ureq::Error::Timeout(timeout.reason)),
+        left => Ok(left),
     }
-    let left = *timeout.after;
-    if left.is_zero() {
-        return Err(ureq::Error::Timeout(timeout.reason));
-    }
-    Ok(Some(left))
 }
 
 impl Transport for SocketTransport {
@@ -405,7 +430,7 @@ impl ureq::unversioned::resolver::Resolver for Resolver {
             }
         }
         let loopback_only = host.eq_ignore_ascii_case("localhost");
-        for addr in lookup(host, port, timeout.not_zero().map(|d| *d))? {
+        for addr in lookup(host, port, within_deadline(timeout.not_zero().map(|d| *d)))? {
             if (!loopback_only || addr.ip().is_loopback()) && addrs.len() < MAX_ADDRESSES {
                 addrs.push(addr);
             }

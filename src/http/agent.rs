@@ -8,6 +8,7 @@ use crate::config::Config;
 use crate::context::Ctx;
 use crate::error::{Error, Result};
 use crate::log::{self, Level, Record};
+use crate::pool;
 use crate::transport::{
     proxy_for, tls_with_extra_roots, Attempt, CountingConnector, Resolver, SocketConnector,
 };
@@ -34,7 +35,6 @@ pub(crate) struct Http {
     max_retries: u32,
     max_response_bytes: u64,
     timeout: Duration,
-    connect_timeout: Duration,
 }
 
 impl std::fmt::Debug for Http {
@@ -57,8 +57,10 @@ impl Http {
             .accept("application/json")
             .timeout_global(Some(config.timeout))
             .timeout_connect(Some(connect_timeout))
-            .max_idle_connections(64)
-            .max_idle_connections_per_host(32)
+            // As many as the library's threads can use at once on the platform's host: with
+            // fewer, calls in flight on every thread close and open connections all the time.
+            .max_idle_connections(pool::MAX_WORKERS)
+            .max_idle_connections_per_host(pool::MAX_WORKERS)
             .max_idle_age(Duration::from_secs(30))
             .proxy(proxy_for(config, base)?);
         if let Some(path) = &config.ca_certificates_pem_file {
@@ -88,7 +90,6 @@ impl Http {
             max_retries: config.max_retries,
             max_response_bytes: config.max_response_bytes,
             timeout: config.timeout,
-            connect_timeout,
         })
     }
 
@@ -146,7 +147,7 @@ impl Http {
                 Record::new(
                     Level::Debug,
                     "http",
-                    format!("backing off {ms} ms before retrying {path}"),
+                    format_args!("backing off {ms} ms before retrying {path}"),
                 )
                 .field("path", path)
                 .field("durationMs", ms)
@@ -168,10 +169,9 @@ impl Http {
         ctx: &Ctx,
         number: u32,
     ) -> (Result<Reply, Failure>, Option<Duration>) {
-        let scope = Attempt::begin(ctx.operation, ctx.cancel.as_ref());
+        let scope = Attempt::begin(ctx.operation, ctx.cancel.as_ref(), ctx.deadline);
         let started = Instant::now();
         let remaining = ctx.remaining();
-        let timeout = self.timeout.min(remaining).max(Duration::from_millis(1));
         let facts = || Facts {
             method: exchange.method,
             sent: scope.sent(),
@@ -182,8 +182,8 @@ impl Http {
             Err(e) => (Err(Failure::Final(e)), None),
             Ok(request) => {
                 let response = match &exchange.body {
-                    Some(body) => self.run(request.body(body.as_slice()), timeout),
-                    None => self.run(request.body(()), timeout),
+                    Some(body) => self.run(request.body(body.as_slice())),
+                    None => self.run(request.body(())),
                 };
                 match response {
                     Ok(response) => self.read(exchange, response, &facts),
@@ -217,20 +217,15 @@ impl Http {
         Ok(request)
     }
 
+    /// Sends with the agent's configuration: the client's timeouts, applied by ureq, and the
+    /// call's deadline, applied by the transport (see `transport::Attempt`).
     fn run<S: AsSendBody>(
         &self,
         request: http::Result<http::Request<S>>,
-        timeout: Duration,
     ) -> Result<http::Response<Body>, ureq::Error> {
         // The checks of each request make a malformed one unreachable; should one miss a
         // case, it fails here rather than being sent.
-        let request = self
-            .agent
-            .configure_request(request?)
-            .timeout_global(Some(timeout))
-            .timeout_connect(Some(self.connect_timeout.min(timeout)))
-            .build();
-        self.agent.run(request)
+        self.agent.run(request?)
     }
 
     /// Reads the answer: a 2xx body up to `maxResponseBytes`, or the error of a non-2xx one
@@ -312,7 +307,7 @@ fn log_exchange(
         Record::new(
             Level::Debug,
             "http",
-            format!("connection reused for {path}"),
+            format_args!("connection reused for {path}"),
         )
         .field("path", path)
         .field("operation", ctx.operation)
@@ -330,31 +325,34 @@ fn log_exchange(
     }
     let ms = started.elapsed().as_millis() as u64;
     let method = exchange.method.name();
-    let (status, request_id, outcome) = match result {
+    let (status, request_id, failed) = match result {
         Ok(reply) => (
             Some(reply.status),
             reply.header("elements-request-id").map(str::to_owned),
-            reply.status.to_string(),
+            None,
         ),
-        Err(Failure::Status(e)) => (
-            e.http_status,
-            e.request_id.clone(),
-            e.http_status.unwrap_or_default().to_string(),
-        ),
-        Err(Failure::Connection(e) | Failure::Final(e)) => {
-            (None, None, format!("failed ({})", e.status.kind()))
-        }
+        Err(Failure::Status(e)) => (e.http_status, e.request_id.clone(), None),
+        Err(Failure::Connection(e) | Failure::Final(e)) => (None, None, Some(e.status.kind())),
     };
-    let mut record = Record::new(
-        level,
-        "http",
-        format!("{method} {path} {outcome} in {ms} ms"),
-    )
-    .field("method", method)
-    .field("path", path)
-    .field("durationMs", ms)
-    .field("attempt", attempt + 1)
-    .field("operation", ctx.operation);
+    // The message is formatted into the record as it is written, without a string of its own.
+    let record = match failed {
+        Some(kind) => Record::new(
+            level,
+            "http",
+            format_args!("{method} {path} failed ({kind}) in {ms} ms"),
+        ),
+        None => Record::new(
+            level,
+            "http",
+            format_args!("{method} {path} {} in {ms} ms", status.unwrap_or_default()),
+        ),
+    };
+    let mut record = record
+        .field("method", method)
+        .field("path", path)
+        .field("durationMs", ms)
+        .field("attempt", attempt + 1)
+        .field("operation", ctx.operation);
     if let Some(status) = status {
         record = record.field("status", status);
     }

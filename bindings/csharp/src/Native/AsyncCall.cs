@@ -120,9 +120,12 @@ namespace OpenConnectors.Native
         // Dispose waits for a trigger already running, so the handle is never used freed.
         private void Release()
         {
-            registration.Dispose();
-            NativeMethods.oc_cancel_free(cancel);
-            cancel = IntPtr.Zero;
+            if (cancel != IntPtr.Zero)
+            {
+                registration.Dispose();
+                NativeMethods.oc_cancel_free(cancel);
+                cancel = IntPtr.Zero;
+            }
         }
     }
 }

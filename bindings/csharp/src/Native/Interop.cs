@@ -38,8 +38,12 @@ namespace OpenConnectors.Native
             finally
             {
                 // Dispose waits for a trigger already running, so the handle is never used freed.
-                registration.Dispose();
-                NativeMethods.oc_cancel_free(cancel);
+                if (cancel != IntPtr.Zero)
+                {
+                    registration.Dispose();
+                    NativeMethods.oc_cancel_free(cancel);
+                }
+
                 if (referenced)
                 {
                     client.DangerousRelease();

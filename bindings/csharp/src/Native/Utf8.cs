@@ -6,7 +6,8 @@ namespace OpenConnectors.Native
 {
     // Hand-written UTF-8 marshalling, identical on .NET Framework, .NET and Mono. Each direction
     // converts once: a request is encoded straight into the byte[] that the P/Invoke marshaller
-    // pins for the call, and a result is copied out of native memory once and decoded.
+    // pins for the call, and a result is copied out of native memory once, into a buffer the
+    // thread keeps, and decoded.
     internal static class Utf8
     {
         // Strict both ways: a lone surrogate in the input, or invalid UTF-8 coming back from the
@@ -16,6 +17,13 @@ namespace OpenConnectors.Native
         private const long LowBits = 0x0101010101010101L;
         private const long HighBits = unchecked((long)0x8080808080808080UL);
 
+        // Results up to this size are decoded from a buffer kept by each thread; larger ones
+        // from an array of their own, so that no thread keeps a large one.
+        private const int KeptBufferBytes = 64 * 1024;
+
+        [ThreadStatic]
+        private static byte[] kept;
+
         // s as NUL-terminated UTF-8, for an argument of a native call.
         internal static byte[] Encode(string s, string paramName)
         {
@@ -24,6 +32,24 @@ namespace OpenConnectors.Native
                 throw new ArgumentNullException(paramName);
             }
 
+            // ASCII without NUL, the usual request, in one pass; anything else below.
+            byte[] ascii = new byte[s.Length + 1];
+            for (int i = 0; i < s.Length; i++)
+            {
+                char c = s[i];
+                if (c == '\0' || c > '\u007f')
+                {
+                    return EncodeOther(s, paramName);
+                }
+
+                ascii[i] = (byte)c;
+            }
+
+            return ascii;
+        }
+
+        private static byte[] EncodeOther(string s, string paramName)
+        {
             // A C string ends at the first NUL, so one inside would silently cut the JSON short.
             // JSON text never holds a raw NUL (inside strings it is written \u0000).
             if (s.IndexOf('\0') >= 0)
@@ -61,9 +87,26 @@ namespace OpenConnectors.Native
                 return string.Empty;
             }
 
-            byte[] bytes = new byte[length];
+            byte[] bytes = kept;
+            if (bytes == null || bytes.Length < length)
+            {
+                bytes = new byte[Math.Max(length, 4096)];
+                if (bytes.Length <= KeptBufferBytes)
+                {
+                    kept = bytes;
+                }
+            }
+
             Marshal.Copy(p, bytes, 0, length);
-            return Strict.GetString(bytes);
+            try
+            {
+                return Strict.GetString(bytes, 0, length);
+            }
+            finally
+            {
+                // Results can hold tokens: none stays in the kept buffer after the call.
+                Array.Clear(bytes, 0, length);
+            }
         }
 
         // Reads a string the library handed out and frees it with oc_string_free, whatever happens.

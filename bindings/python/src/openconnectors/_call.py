@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import collections
 import itertools
 import signal
 import threading
 import time
+import weakref
 from typing import Any, Callable, Optional
 
 from . import _ffi, _interrupt, _logging
@@ -31,27 +33,40 @@ Complete = Callable[[int, Optional[bytes]], None]
 Enqueue = Callable[[bytes, bytes, Handle, Complete], None]
 
 _set_wakeup_fd = signal.set_wakeup_fd
+_get_ident = threading.get_ident
+_MAIN_THREAD = _interrupt.MAIN_THREAD
+_ffi_call = _ffi.call
+_install = _interrupt.install
 
 # How often a thread waiting for a callback wakes up to let signal handlers run where a signal
 # cannot interrupt the wait itself (Windows); on POSIX a signal interrupts it at once.
 _SLICE = 0.05
 
 _pending: dict[int, tuple[Complete, Handle]] = {}
+# The keys of the callbacks running Python code now. A callback can let go of the GIL (a
+# completion's write to an event loop's self-pipe does); the interpreter must not finalize
+# before it is back and done, or the library's thread would be stopped where it waits for the
+# GIL (pthread_exit through Rust frames aborts the process). ``_shutdown`` waits for these too.
+_running: set[int] = set()
 _keys = itertools.count(1)
 
 
 def _on_done(user_data: int | None, status: int, text: int | None) -> None:
     # Runs on a library thread. Nothing may escape into ctypes, which would print and drop it.
+    key = user_data or 0
+    _running.add(key)  # before the entry leaves _pending: always in one or the other
     try:
-        data = _ffi.take(text)
-    except BaseException:
-        data = None
-    entry = _pending.pop(user_data or 0, None)
-    if entry is not None:
-        try:  # noqa: SIM105 - contextlib.suppress costs more, on every asynchronous call
-            entry[0](status, data)
+        try:
+            data = _ffi.take(text)
         except BaseException:
-            pass  # the waiting side reports failures; nothing else can here
+            data = None
+        entry = _pending.pop(key, None)
+        if entry is not None:
+            entry[0](status, data)
+    except BaseException:
+        pass  # the waiting side reports failures; nothing else can here
+    finally:
+        _running.discard(key)
 
 
 _ON_DONE = _ffi.CALLBACK(_on_done)
@@ -109,32 +124,42 @@ def run(
 ) -> Any:
     """A synchronous call: the decoded result, or raise."""
     _logging.refresh()
-    if threading.get_ident() != _interrupt.MAIN_THREAD:
-        if cancel is None:
-            return _ffi.call(client, operation, request, None)
-        handle = take()
-        attach(cancel, handle)
-        try:
-            return _ffi.call(client, operation, request, handle.pointer)
-        finally:
-            detach(cancel, handle)
+    if _get_ident() == _MAIN_THREAD:
+        return _run_in_main_thread(client, operation, request, cancel)
+    if cancel is None:
+        return _ffi_call(client, operation, request, None)
+    handle = take()
+    attach(cancel, handle)
+    try:
+        return _ffi_call(client, operation, request, handle.pointer)
+    finally:
+        detach(cancel, handle)
+
+
+def _run_in_main_thread(
+    client: int | None, operation: bytes, request: bytes, cancel: CancelToken | None
+) -> Any:
+    """``run`` from the main thread: Ctrl-C cancels the call (see ``_interrupt``)."""
     handle = take()
     try:
-        attach(cancel, handle)
+        if cancel is not None:
+            attach(cancel, handle)
         watcher = _interrupt.watcher()
         if watcher is None:
-            return _ffi.call(client, operation, request, handle.pointer)
-        previous = _interrupt.install(watcher.fd)
+            return _ffi_call(client, operation, request, handle.pointer)
+        fd = watcher.fd
+        previous = _install(fd)
         if previous is None:
             return start(client, operation, request, handle).wait()
-        with watcher.lock:
+        lock = watcher.lock
+        with lock:
             outer, watcher.running = watcher.running, handle
         try:
-            return _ffi.call(client, operation, request, handle.pointer)
+            return _ffi_call(client, operation, request, handle.pointer)
         finally:
-            with watcher.lock:
+            with lock:
                 watcher.running = outer
-            if previous != watcher.fd:
+            if previous != fd:
                 _set_wakeup_fd(previous)
             # Ctrl-C cancelled the call. The interpreter raises the KeyboardInterrupt itself at
             # its next check, unless a logger callback that ran on this thread during the call
@@ -143,7 +168,10 @@ def run(
             if handle.interrupted:
                 raise KeyboardInterrupt
     finally:
-        detach(cancel, handle)
+        if cancel is None:
+            release(handle)
+        else:
+            detach(cancel, handle)
 
 
 class Waiting:
@@ -197,25 +225,70 @@ def start(client: int | None, operation: bytes, request: bytes, handle: Handle) 
     return waiting
 
 
+class _Completions:
+    """The outcomes of one event loop's calls, handed to the loop in batches.
+
+    Library threads append outcomes; the first one appended while no hand-over is pending
+    schedules one with ``call_soon_threadsafe`` (a write to the loop's self-pipe, and a handle),
+    and the loop settles everything that arrived by then in one go. With many calls in flight,
+    most outcomes cost an append. Holds no reference to its loop (it is the value of a
+    ``WeakKeyDictionary`` keyed by the loop).
+    """
+
+    __slots__ = ("_ready", "_scheduled")
+
+    def __init__(self) -> None:
+        self._ready: collections.deque[tuple[_AsyncCall, int, bytes | None]] = collections.deque()
+        self._scheduled = False
+
+    def add(self, call: _AsyncCall, status: int, text: bytes | None) -> None:
+        """On a library thread: keep the outcome, make sure the loop will settle it.
+
+        ``_scheduled`` is cleared by the loop before it settles anything, so an outcome
+        appended while it is set is settled by the hand-over already pending; two threads
+        that both find it clear schedule two hand-overs, the second of which finds nothing.
+        """
+        self._ready.append((call, status, text))
+        if not self._scheduled:
+            self._scheduled = True
+            try:  # noqa: SIM105 - as in _on_done
+                call.loop.call_soon_threadsafe(self._settle_all)
+            except RuntimeError:
+                pass  # the loop was closed: nobody waits for these calls any more
+
+    def _settle_all(self) -> None:
+        self._scheduled = False
+        ready = self._ready
+        while ready:
+            call, status, text = ready.popleft()
+            call.settle(status, text)
+
+
+_completions: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Completions]
+_completions = weakref.WeakKeyDictionary()
+
+
 class _AsyncCall:
     """A call that an asyncio task awaits."""
 
-    __slots__ = ("_finished", "_waiter", "future", "loop")
+    __slots__ = ("_completions", "_finished", "_waiter", "future", "loop")
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
         self.future: asyncio.Future[tuple[int, bytes | None]] = loop.create_future()
         self._finished = False
         self._waiter: asyncio.Future[None] | None = None
+        completions = _completions.get(loop)
+        if completions is None:
+            completions = _completions[loop] = _Completions()
+        self._completions = completions
 
     def complete(self, status: int, text: bytes | None) -> None:
         """The library's callback, on a library thread: hand the outcome to the loop."""
-        try:  # noqa: SIM105 - as in _on_done
-            self.loop.call_soon_threadsafe(self._settle, status, text)
-        except RuntimeError:
-            pass  # the loop was closed: nobody waits for this call any more
+        self._completions.add(self, status, text)
 
-    def _settle(self, status: int, text: bytes | None) -> None:
+    def settle(self, status: int, text: bytes | None) -> None:
+        """In the loop: the call's outcome is known."""
         self._finished = True
         if not self.future.done():
             self.future.set_result((status, text))
@@ -262,7 +335,7 @@ def _shutdown() -> None:
     for _, handle in list(_pending.values()):
         handle.trigger()
     deadline = time.monotonic() + 1.0
-    while _pending and time.monotonic() < deadline:
+    while (_pending or _running) and time.monotonic() < deadline:
         time.sleep(0.005)
 
 

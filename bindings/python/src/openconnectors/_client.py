@@ -5,7 +5,7 @@ from __future__ import annotations
 import ctypes
 import threading
 from types import TracebackType
-from typing import Any, Mapping
+from typing import Any, Coroutine, Mapping
 
 from . import _call, _ffi, _logging
 from . import _request as req
@@ -312,12 +312,11 @@ class AsyncClient(_Base):
         """``close()``, as a coroutine (for ``contextlib.aclosing`` and the like)."""
         self.close()
 
-    async def _run(
+    def _run(
         self, operation: bytes, request: bytes, cancel: CancelToken | None
-    ) -> dict[str, Any]:
-        enqueue = self._native.enqueue
-        result: dict[str, Any] = await _call.run_async(enqueue, operation, request, cancel)
-        return result
+    ) -> Coroutine[Any, Any, dict[str, Any]]:
+        # The coroutine of run_async itself, for the method to await: no coroutine of its own.
+        return _call.run_async(self._native.enqueue, operation, request, cancel)
 
     async def oauth_url(
         self,

@@ -1,8 +1,10 @@
 """Loading ``libopenconnectors`` and reading what it returns: the module that owns ctypes.
 
 Every ``char *`` the library hands out is received as ``c_void_p`` (``c_char_p`` would copy
-the text and lose the pointer), read with ``ctypes.string_at`` and freed exactly once with
-``oc_string_free`` in a ``finally``. Calls go through ``CDLL``, which releases the GIL.
+the text and lose the pointer), read with ``ctypes.string_at`` (``oc_call``'s result: through
+a union that keeps the pointer beside its ``c_char_p`` view) and freed exactly once with
+``oc_string_free`` in a ``finally``. Calls that can block go through ``CDLL``, which releases
+the GIL; those that return at once keep it (``_KEEP_GIL``).
 Opaque handles (``oc_client *``, ``oc_cancel *``) travel as ``c_void_p``: plain ints here.
 """
 
@@ -31,6 +33,14 @@ else:
 
 _OutPointer = ctypes.POINTER(ctypes.c_void_p)
 
+
+class _Owned(ctypes.Union):
+    """The out-pointer of ``oc_call``: one pointer, read as an address (kept, to be freed) and
+    as text (copied by ctypes' own field getter, without the foreign call of ``string_at``)."""
+
+    _fields_ = [("pointer", ctypes.c_void_p), ("text", ctypes.c_char_p)]
+
+
 # void (*)(void *user_data, oc_status status, char *response_json): the string is owned.
 CALLBACK = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_uint32, ctypes.c_void_p)
 # void (*)(void *user_data, uint32_t level, const char *record_json): the string is borrowed.
@@ -46,7 +56,7 @@ _SIGNATURES = {
     "oc_status_name": (_TEXT, [ctypes.c_uint32]),
     "oc_client_new": (_STATUS, [_TEXT, _OutPointer, _OutPointer]),
     "oc_client_free": (None, [_HANDLE]),
-    "oc_call": (_STATUS, [_HANDLE, _TEXT, _TEXT, _HANDLE, _OutPointer]),
+    "oc_call": (_STATUS, [_HANDLE, _TEXT, _TEXT, _HANDLE, ctypes.POINTER(_Owned)]),
     "oc_call_async": (_STATUS, [_HANDLE, _TEXT, _TEXT, _HANDLE, CALLBACK, ctypes.c_void_p]),
     "oc_cancel_new": (_STATUS, [_OutPointer]),
     "oc_cancel_trigger": (None, [_HANDLE]),
@@ -107,6 +117,19 @@ def compatible(library_version: str, package_version: str) -> bool:
     return library_version.split(".")[:2] == package_version.split(".")[:2]
 
 
+# Functions that return at once (no I/O, no wait for another thread that may need the GIL):
+# called with the GIL held, which saves releasing it and taking it back (a wait, when other
+# threads want it: the library's threads delivering results do) on every call.
+_KEEP_GIL = {
+    "oc_version",
+    "oc_status_name",
+    "oc_call_async",
+    "oc_cancel_new",
+    "oc_cancel_free",
+    "oc_string_free",
+}
+
+
 def _bind(lib: ctypes.CDLL, path: str) -> str:
     for name, (restype, argtypes) in _SIGNATURES.items():
         try:
@@ -116,6 +139,9 @@ def _bind(lib: ctypes.CDLL, path: str) -> str:
                 f"{path} does not export {name}: not an openconnectors library "
                 f"of the version this package needs ({__version__})"
             ) from None
+        if name in _KEEP_GIL:
+            setattr(lib, name, ctypes.PYFUNCTYPE(restype, *argtypes)((name, lib)))
+            continue
         function.restype = restype
         function.argtypes = argtypes
     version: str = lib.oc_version().decode("utf-8", "replace")
@@ -137,8 +163,22 @@ _string_at = ctypes.string_at
 _OK = int(Status.OK)  # a plain int compares a little faster, on every call
 _byref = ctypes.byref
 # json.loads(bytes) guesses the encoding in Python code first, about 1.5 us per call; the
-# library's text is always UTF-8. A decoder's decode() is what json.loads runs on a str.
-_decode = json.JSONDecoder().decode
+# library's text is always UTF-8. raw_decode skips decode()'s two whitespace regexes; the
+# platform's documents come as sent, often with a newline after them. Text that raw_decode
+# rejects (blanks before it, or an error) goes through decode(), which says what is wrong.
+_decoder = json.JSONDecoder()
+_raw_decode = _decoder.raw_decode
+_full_decode = _decoder.decode
+
+
+def _decode(text: str) -> Any:
+    try:
+        value, end = _raw_decode(text)
+    except ValueError:
+        return _full_decode(text)
+    if end != len(text) and not text[end:].isspace():
+        return _full_decode(text)  # raises: more than one value
+    return value
 
 
 def status_name(status: int) -> str:
@@ -188,16 +228,16 @@ def result(status: int, text: bytes | None) -> Any:
 
 def call(client: int | None, operation: bytes, request: bytes, cancel: int | None) -> Any:
     """``oc_call`` in the calling thread: the decoded result, or raise."""
-    out = ctypes.c_void_p()
+    out = _Owned()
     text = None
     try:
         status = _oc_call(client, operation, request, cancel, _byref(out))
     finally:
         # Read and freed even when a KeyboardInterrupt surfaces right after the call.
-        pointer = out.value
+        pointer = out.pointer
         if pointer:
             try:
-                text = _string_at(pointer)
+                text = out.text
             finally:
                 _oc_string_free(pointer)
     return result(status, text)

@@ -7,9 +7,10 @@ to make a blocking ``oc_call`` return at Ctrl-C:
 1. Run the call on a library thread (``oc_call_async``) and wait for its callback on a lock,
    which a signal interrupts; on ``KeyboardInterrupt``, trigger the call's cancel handle, wait
    for the callback, re-raise. Correct whatever the SIGINT handler is, but every call pays for
-   a hand-off between two threads: ``tests/bench_calls.py`` on the development machine (a
-   2-vCPU virtual machine) measured about 50 us per ``get_instance`` more than ``oc_call`` in
-   the calling thread, when the package may add at most 20 us to a call.
+   a hand-off between two threads: the benchmark (``bench/binding.py``, run by ``bench/run``)
+   on the development machine (a 2-vCPU virtual machine) measured about 50 us per
+   ``get_instance`` more than ``oc_call`` in the calling thread, when the package may add at
+   most 20 us to a call.
 2. Keep ``oc_call`` in the calling thread, and have a helper thread watch a socket given to
    ``signal.set_wakeup_fd``: the interpreter's C-level signal handler writes the signal's
    number there at once, and the helper, which does not need the main thread, triggers the
@@ -57,6 +58,7 @@ __all__ = ["MAIN_THREAD", "watcher"]
 MAIN_THREAD = threading.main_thread().ident
 _SIGINT = int(signal.SIGINT)
 _default_int_handler = signal.default_int_handler
+_set_wakeup_fd = signal.set_wakeup_fd
 
 
 class _Watcher:
@@ -128,7 +130,9 @@ def install(fd: int) -> Any:
     if _getsignal(_SIGINT) is not _default_int_handler:
         return None
     try:
-        previous = signal.set_wakeup_fd(fd, warn_on_full_buffer=False)
+        # No keyword: set_wakeup_fd parses keywords into a dict, on every call. The helper
+        # reads the socket at once, so it does not fill up (the warning would say so).
+        previous = _set_wakeup_fd(fd)
     except ValueError:  # not the main thread of the main interpreter
         return None
     if previous not in (-1, fd):

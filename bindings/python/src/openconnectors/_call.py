@@ -106,14 +106,7 @@ def run_quick(operation: bytes, request: bytes, cancel: CancelToken | None) -> A
 
     Nothing to interrupt, so no Ctrl-C handling; a cancelled token still cancels it.
     """
-    if cancel is None:
-        return _ffi.call(None, operation, request, None)
-    handle = take()
-    attach(cancel, handle)
-    try:
-        return _ffi.call(None, operation, request, handle.pointer)
-    finally:
-        detach(cancel, handle)
+    return _direct(None, operation, request, cancel)
 
 
 def run(
@@ -126,6 +119,13 @@ def run(
     _logging.refresh()
     if _get_ident() == _MAIN_THREAD:
         return _run_in_main_thread(client, operation, request, cancel)
+    return _direct(client, operation, request, cancel)
+
+
+def _direct(
+    client: int | None, operation: bytes, request: bytes, cancel: CancelToken | None
+) -> Any:
+    """``oc_call`` on this thread, given the token's handle when there is a token."""
     if cancel is None:
         return _ffi_call(client, operation, request, None)
     handle = take()

@@ -36,21 +36,54 @@ fn graph(dir: &Path) -> BTreeMap<String, BTreeSet<String>> {
     modules
         .iter()
         .map(|(name, text)| {
-            let uses = names
-                .iter()
-                .filter(|other| *other != name)
-                .filter(|other| {
-                    let path = format!("crate::{other}");
-                    text.match_indices(&path).any(|(i, _)| {
-                        !text[i + path.len()..]
-                            .starts_with(|c: char| c.is_alphanumeric() || c == '_')
-                    }) || text.contains(&format!("crate::{{{other}"))
-                })
-                .cloned()
+            let uses = crate_paths(text)
+                .into_iter()
+                .filter(|used| used != name && names.contains(used))
                 .collect();
             (name.clone(), uses)
         })
         .collect()
+}
+
+/// The first segment of every `crate::` path in a source text, grouped imports included
+/// (`use crate::{a, b::c}` names `a` and `b`).
+fn crate_paths(text: &str) -> BTreeSet<String> {
+    let ident = |s: &str| -> String {
+        s.trim_start()
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect()
+    };
+    let mut found = BTreeSet::new();
+    for (i, _) in text.match_indices("crate::") {
+        let rest = &text[i + "crate::".len()..];
+        match rest.strip_prefix('{') {
+            Some(group) => {
+                // Top-level items of the group: split at commas outside nested braces.
+                let mut depth = 0;
+                let mut start = 0;
+                for (j, c) in group.char_indices() {
+                    match c {
+                        '{' => depth += 1,
+                        '}' if depth == 0 => {
+                            found.insert(ident(&group[start..j]));
+                            break;
+                        }
+                        '}' => depth -= 1,
+                        ',' if depth == 0 => {
+                            found.insert(ident(&group[start..j]));
+                            start = j + 1;
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            None => {
+                found.insert(ident(rest));
+            }
+        }
+    }
+    found
 }
 
 /// A cycle, if the graph has one.

@@ -171,6 +171,11 @@ pub fn assert_pointers_resolve(e: &Error, input_text: &str) {
         return;
     }
     for i in &e.invalid {
+        // A member named twice is refused at its first repetition, which may lie inside a
+        // value that a last-wins reader (as serde_json's `Value` is) throws away.
+        if i.reason == "is named more than once" {
+            continue;
+        }
         assert!(
             input.pointer(&i.pointer).is_some(),
             "invalid pointer {:?} does not resolve in the request: {e:?}",

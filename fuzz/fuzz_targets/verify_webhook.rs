@@ -37,7 +37,9 @@ fuzz_target!(|data: &[u8]| {
     };
     let signature = sign(key.as_bytes(), body);
     match verify_webhook(&signed(body, signature.clone())) {
-        Ok(_) => assert!(serde_json::from_slice::<serde_json::Value>(body).is_ok()),
+        // JSON by its grammar: a number beyond f64's range (40E370) is JSON too, which a
+        // `Value` would refuse.
+        Ok(_) => assert!(serde_json::from_slice::<serde::de::IgnoredAny>(body).is_ok()),
         Err(e) => assert_eq!(e.status, oc_status::OC_ERR_DECODE, "{e:?}"),
     }
     let mut changed = body.to_vec();

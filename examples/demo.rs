@@ -16,12 +16,9 @@ use openconnectors::{
     await_callback, verify_webhook, ApiRequest, AwaitCallbackRequest, Client, Config, InstanceId,
     Level, Method, NewInstance, OAuthUrlRequest, Secret, VerifyWebhookRequest,
 };
-use openconnectors_emulator::{Emulator, Options};
+use openconnectors_emulator::{Emulator, Options, WebhookReceiver};
 use serde_json::{json, Value};
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpListener;
 use std::process::ExitCode;
-use std::sync::mpsc;
 use std::time::Duration;
 
 struct Setup {
@@ -122,48 +119,6 @@ fn browse(oauth_url: String) {
     }
 }
 
-/// A notification as the receiver got it: its headers and its raw body.
-struct Notification {
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
-}
-
-/// The demo's own event receiver: a loopback HTTP endpoint that answers 200 to one POST and
-/// hands its headers and raw body over. Returns its URL.
-fn event_receiver() -> Result<(String, mpsc::Receiver<Notification>), String> {
-    let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| format!("no receiver: {e}"))?;
-    let url = format!(
-        "http://{}/events",
-        listener.local_addr().map_err(|e| e.to_string())?
-    );
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let Ok((stream, _)) = listener.accept() else {
-            return;
-        };
-        let mut reader = BufReader::new(&stream);
-        let mut headers = Vec::new();
-        let mut line = String::new();
-        while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
-            if let Some((name, value)) = line.trim_end().split_once(':') {
-                headers.push((name.to_owned(), value.trim().to_owned()));
-            }
-            line.clear();
-        }
-        let length = headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
-            .and_then(|(_, v)| v.parse().ok())
-            .unwrap_or(0);
-        let mut body = vec![0; length];
-        if reader.read_exact(&mut body).is_ok() {
-            let _ = (&stream).write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
-            let _ = tx.send(Notification { headers, body });
-        }
-    });
-    Ok((url, rx))
-}
-
 /// Prints the library's records at the level `OC_LOG` names, if any.
 fn install_logger() -> Result<(), String> {
     let Ok(name) = std::env::var("OC_LOG") else {
@@ -261,14 +216,15 @@ fn run() -> Result<(), String> {
     let signature_key = openconnectors::generate_state().map_err(|e| fail("a key", e))?;
     let events = match s.emulator {
         Some(_) => {
-            let (url, notifications) = event_receiver()?;
+            let receiver = WebhookReceiver::start().map_err(|e| format!("no receiver: {e}"))?;
+            let url = receiver.url().to_owned();
             document["configuration"]["event.notification.enabled"] = json!(true);
             document["configuration"]["event.vendor.type"] = json!("webhook");
             document["configuration"]["event.notification.type"] = json!("webhook");
             document["configuration"]["event.notification.callback.url"] = json!(url);
             document["configuration"]["event.notification.signature.key"] = json!(signature_key);
             println!("        events: on, to {url}, signed with a key of 256 random bits");
-            Some(notifications)
+            Some(receiver)
         }
         None => None,
     };
@@ -313,7 +269,7 @@ fn run() -> Result<(), String> {
     }
 
     match events {
-        Some(notifications) => {
+        Some(receiver) => {
             println!("Write:  POST {path} through the instance");
             let created = client
                 .request(&ApiRequest {
@@ -330,9 +286,9 @@ fn run() -> Result<(), String> {
                 "        {} with id {}",
                 created["status"], created["body"]["id"]
             );
-            let notification = notifications
-                .recv_timeout(Duration::from_secs(10))
-                .map_err(|_| "no event notification arrived within 10 s".to_owned())?;
+            let notification = receiver
+                .next(Duration::from_secs(10))
+                .ok_or("no event notification arrived within 10 s")?;
             let event = verify_webhook(&VerifyWebhookRequest {
                 signature_key: Secret::new(&*signature_key),
                 headers: notification.headers,

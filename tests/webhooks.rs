@@ -7,49 +7,12 @@ mod common;
 use common::*;
 use openconnectors::ffi::*;
 use openconnectors::oc_status;
-use openconnectors_emulator::{Emulator, Options};
+use openconnectors_emulator::{Emulator, Options, WebhookReceiver};
 use serde_json::{json, Value};
 use std::ffi::CString;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpListener;
-use std::sync::mpsc;
 use std::time::Duration;
 
 const SIGNATURE_KEY: &str = "webhook-key-3f9a1c";
-
-/// A notification as received: its headers and its raw body.
-type Notification = (Vec<(String, String)>, Vec<u8>);
-
-/// A receiver that answers 200 to every POST and hands over its headers and raw body.
-fn receiver() -> (String, mpsc::Receiver<Notification>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}/events", listener.local_addr().unwrap());
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            let mut reader = BufReader::new(&stream);
-            let mut headers = Vec::new();
-            let mut line = String::new();
-            while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
-                if let Some((name, value)) = line.trim_end().split_once(':') {
-                    headers.push((name.to_owned(), value.trim().to_owned()));
-                }
-                line.clear();
-            }
-            let length = headers
-                .iter()
-                .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
-                .and_then(|(_, v)| v.parse().ok())
-                .unwrap_or(0);
-            let mut body = vec![0; length];
-            if reader.read_exact(&mut body).is_ok() {
-                let _ = (&stream).write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
-                let _ = tx.send((headers, body));
-            }
-        }
-    });
-    (url, rx)
-}
 
 fn verify(headers: &[(String, String)], body: &[u8], key: &str) -> (oc_status, Value) {
     let headers: serde_json::Map<String, Value> = headers
@@ -74,14 +37,14 @@ fn the_emulator_signs_and_the_library_verifies() {
     })
     .unwrap();
     let client = FfiClient::for_emulator(&emu, json!({}));
-    let (url, notifications) = receiver();
+    let receiver = WebhookReceiver::start().unwrap();
     let code = authorize(&client);
     let mut document = instance_doc(&code, "events");
     let configuration = &mut document["configuration"];
     configuration["event.notification.enabled"] = json!(true);
     configuration["event.vendor.type"] = json!("webhook");
     configuration["event.notification.type"] = json!("webhook");
-    configuration["event.notification.callback.url"] = json!(url);
+    configuration["event.notification.callback.url"] = json!(receiver.url());
     configuration["event.notification.signature.key"] = json!(SIGNATURE_KEY);
     let (status, instance) = client.call(oc_create_instance, &document);
     assert_eq!(status, oc_status::OC_OK, "{instance}");
@@ -91,9 +54,10 @@ fn the_emulator_signs_and_the_library_verifies() {
                 "elementToken": instance["token"]}),
     );
     assert_eq!(status, oc_status::OC_OK, "{created}");
-    let (headers, body) = notifications
-        .recv_timeout(Duration::from_secs(10))
+    let notification = receiver
+        .next(Duration::from_secs(10))
         .expect("a notification arrives");
+    let (headers, body) = (notification.headers.clone(), notification.body.clone());
 
     let (status, event) = verify(&headers, &body, SIGNATURE_KEY);
     assert_eq!(status, oc_status::OC_OK, "{event}");
@@ -102,11 +66,10 @@ fn the_emulator_signs_and_the_library_verifies() {
     assert_eq!(first["objectType"], "orders");
     assert_eq!(first["objectId"], created["body"]["id"].to_string());
     assert_eq!(event["event"]["message"]["instanceId"], instance["id"]);
-    let id = headers
-        .iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case("elements-webhook-id"))
-        .map(|(_, v)| v.as_str());
-    assert_eq!(event["webhookId"].as_str(), id);
+    assert_eq!(
+        event["webhookId"].as_str(),
+        notification.header("elements-webhook-id")
+    );
 
     // Tampered with, or checked under another key: refused, and the key never shown.
     let mut tampered = body.clone();

@@ -43,6 +43,7 @@ mod outbox;
 mod paging;
 mod properties;
 mod query;
+mod receiver;
 mod reply;
 mod rng;
 mod routes;
@@ -58,6 +59,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use consts::{BASE_PATH, VERSION};
+pub use receiver::{Notification, WebhookReceiver};
 /// The User secret accepted when none is configured.
 pub const DEFAULT_USER_SECRET: &str = "user-secret";
 /// The Organization secret accepted when none is configured.

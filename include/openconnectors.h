@@ -7,14 +7,15 @@
  *
  * Memory
  *   - Inputs (const char *) are borrowed for the duration of the call only.
- *   - Every char * the library writes to an out-pointer, or hands to an oc_callback, is a new
- *     NUL-terminated UTF-8 string that the caller frees exactly once with oc_string_free().
+ *   - Every char * the library writes to an out-pointer, hands to an oc_callback or puts in an
+ *     oc_completion is a new NUL-terminated UTF-8 string that the caller frees exactly once
+ *     with oc_string_free().
  *     This holds on success and on error alike; the out-pointer is written once, before the
  *     function returns.
  *   - A NULL out-pointer makes the call return OC_ERR_INVALID_ARGUMENT and write nothing.
  *   - oc_version() and oc_status_name() return static strings: never free them.
- *   - An oc_client is freed with oc_client_free(), an oc_cancel with oc_cancel_free();
- *     NULL is a no-op for both.
+ *   - An oc_client is freed with oc_client_free(), an oc_cancel with oc_cancel_free(), an
+ *     oc_queue with oc_queue_free(); NULL is a no-op for each.
  *
  * Threads
  *   - An oc_client is immutable after oc_client_new() and safe to use from many threads at
@@ -25,7 +26,8 @@
  *   - Every operation runs by name through oc_call(), with an optional oc_cancel handle that
  *     any thread may trigger: the call ends within 100 ms. oc_call_async() runs it on a
  *     library thread (at most 64 for platform calls, a thread of its own per await_callback)
- *     and calls back once.
+ *     and calls back once; oc_queue_call() runs it there too and leaves the outcome in an
+ *     oc_queue, for a thread of the caller's to take (its descriptor suits event loops).
  *   - oc_set_logger() installs one process-wide logger; its callback runs on the thread that
  *     did the work.
  *
@@ -167,10 +169,37 @@ typedef struct oc_cancel oc_cancel;
 typedef struct oc_client oc_client;
 
 /**
+ * A completion queue: the outcomes of the calls given it (`oc_queue_call`), kept until a
+ * thread of the caller's choosing takes them (`oc_queue_take`), with a descriptor that an
+ * event loop can poll (`oc_queue_fd`). Create it with `oc_queue_new`, free it with
+ * `oc_queue_free`. Safe to use from many threads at once.
+ */
+typedef struct oc_queue oc_queue;
+
+/**
  * The callback of `oc_call_async`: runs once, on a library thread, with the status and the
  * result or error document, which it owns (free it with `oc_string_free`).
  */
 typedef void (*oc_callback)(void *user_data, oc_status status, char *response_json);
+
+/**
+ * One finished call, as `oc_queue_take` hands it over.
+ */
+typedef struct {
+  /**
+   * The `user_data` given to `oc_queue_call`, as it was given.
+   */
+  void *user_data;
+  /**
+   * The call's status.
+   */
+  oc_status status;
+  /**
+   * The result (on `OC_OK`) or the error document, now the caller's: free it with
+   * `oc_string_free`.
+   */
+  char *response_json;
+} oc_completion;
 
 /**
  * The logger of `oc_set_logger`: runs on the thread that did the work, with the level (1
@@ -267,6 +296,87 @@ oc_status oc_call_async(const oc_client *client,
                         const oc_cancel *cancel,
                         oc_callback callback,
                         void *user_data);
+
+/**
+ * Creates a completion queue in `*queue_out` (a NULL `queue_out` is
+ * `OC_ERR_INVALID_ARGUMENT`; `OC_ERR_INTERNAL` when the system has no descriptor left for
+ * it, and `*queue_out` is NULL then).
+ *
+ * A completion queue is the other way of running calls asynchronously: where
+ * `oc_call_async` runs a callback on a library thread, `oc_queue_call` keeps the outcome in
+ * the queue, and the caller takes it from the thread it chooses, with `oc_queue_take`, when
+ * `oc_queue_fd` is readable (an event loop) or by waiting in `oc_queue_take` (a thread).
+ * No code of the caller ever runs on a library thread.
+ *
+ * # Safety
+ * `queue_out` is NULL or writable.
+ */
+oc_status oc_queue_new(oc_queue **queue_out);
+
+/**
+ * The queue's descriptor: readable exactly while the queue holds outcomes, for `poll`,
+ * `epoll`, `select` or an event loop's "add reader". Only poll it: reading it, writing it or
+ * closing it is the library's business. It stays open until `oc_queue_free` (remove it from
+ * your poller first). -1 for a NULL queue, and on systems without such descriptors
+ * (Windows), where `oc_queue_take` with a timeout is the way to wait.
+ *
+ * # Safety
+ * `queue` is NULL or a live queue from `oc_queue_new`.
+ */
+int32_t oc_queue_fd(const oc_queue *queue);
+
+/**
+ * Queues an operation (as `oc_call` takes it) whose outcome goes to `queue` and returns at
+ * once. `OC_OK`: queued, and exactly one completion carrying `user_data` will arrive in the
+ * queue. An error status: nothing was queued and no completion will arrive (a NULL `queue`,
+ * and the cases of `oc_call_async`: a NULL or unknown `operation`, a NULL `client` for an
+ * operation that needs one, or no thread could be started). Every other problem reaches the
+ * queue as an error document.
+ *
+ * As with `oc_call_async`, `request_json` is copied, the call holds its own reference to the
+ * client, to `cancel` and to the queue, and runs on the same library threads. `user_data` is
+ * the caller's: it comes back as is in the completion.
+ *
+ * # Safety
+ * As for `oc_call_async`; `queue` is NULL or a live queue from `oc_queue_new`.
+ */
+oc_status oc_queue_call(const oc_queue *queue,
+                        const oc_client *client,
+                        const char *operation,
+                        const char *request_json,
+                        const oc_cancel *cancel,
+                        void *user_data);
+
+/**
+ * Takes up to `capacity` finished calls from `queue` into `completions_out`, oldest first,
+ * and returns how many it took. When the queue is empty it first waits up to `timeout_ms`
+ * milliseconds for one (0: it returns at once); it returns 0 when none came in time, for a
+ * NULL `queue`, and for a NULL `completions_out` or a `capacity` of 0. Each completion's
+ * `response_json` is then the caller's, to free with `oc_string_free`.
+ *
+ * Any number of threads may take from one queue at once; each completion goes to one of
+ * them.
+ *
+ * # Safety
+ * `queue` is NULL or a live queue from `oc_queue_new`; `completions_out` is NULL or points
+ * to `capacity` writable `oc_completion`s.
+ */
+size_t oc_queue_take(const oc_queue *queue,
+                     oc_completion *completions_out,
+                     size_t capacity,
+                     uint32_t timeout_ms);
+
+/**
+ * Frees a completion queue. NULL is a no-op. Calls still running on it go on (cancel them
+ * first if their effect is not wanted); their outcomes, and those not taken yet, are freed
+ * by the library. Its descriptor closes once the last of those calls has finished: remove
+ * it from your poller before this.
+ *
+ * # Safety
+ * `queue` is NULL or a queue from `oc_queue_new` that was not freed yet, and no other thread
+ * is using it (in `oc_queue_take`, for one) at the same time.
+ */
+void oc_queue_free(oc_queue *queue);
 
 /**
  * Creates a cancel handle in `*cancel_out` (a NULL `cancel_out` is

@@ -14,9 +14,11 @@ use crate::json::Json;
 use crate::log::{self, Level};
 use crate::operation::{operation_spec, Operation};
 use crate::pool::{self, Lane};
+use crate::queue::{Completion, CompletionQueue};
 use std::ffi::{c_char, c_void, CStr, CString};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
+use std::time::Duration;
 
 /// A client of the platform: configuration, credentials and one connection pool.
 ///
@@ -33,6 +35,29 @@ pub struct oc_client {
 #[allow(non_camel_case_types)]
 pub struct oc_cancel {
     inner: Cancel,
+}
+
+/// A completion queue: the outcomes of the calls given it (`oc_queue_call`), kept until a
+/// thread of the caller's choosing takes them (`oc_queue_take`), with a descriptor that an
+/// event loop can poll (`oc_queue_fd`). Create it with `oc_queue_new`, free it with
+/// `oc_queue_free`. Safe to use from many threads at once.
+#[allow(non_camel_case_types)]
+pub struct oc_queue {
+    /// Shared with the calls still running, which keep it alive.
+    inner: Arc<CompletionQueue>,
+}
+
+/// One finished call, as `oc_queue_take` hands it over.
+#[allow(non_camel_case_types)]
+#[repr(C)]
+pub struct oc_completion {
+    /// The `user_data` given to `oc_queue_call`, as it was given.
+    pub user_data: *mut c_void,
+    /// The call's status.
+    pub status: oc_status,
+    /// The result (on `OC_OK`) or the error document, now the caller's: free it with
+    /// `oc_string_free`.
+    pub response_json: *mut c_char,
 }
 
 /// The callback of `oc_call_async`: runs once, on a library thread, with the status and the
@@ -149,13 +174,15 @@ unsafe fn input<'a>(ptr: *const c_char, name: &str) -> Result<&'a str> {
         .map_err(|_| Error::bad_argument(name, "is not valid UTF-8"))
 }
 
-fn into_c_string(text: String) -> *mut c_char {
+fn c_string(text: String) -> CString {
     // JSON text escapes NUL as \u0000, so this cannot fail for the library's own output.
-    CString::new(text)
-        .unwrap_or_else(|_| {
-            c"{\"error\":{\"kind\":\"internal\",\"message\":\"NUL in output\"}}".into()
-        })
-        .into_raw()
+    CString::new(text).unwrap_or_else(|_| {
+        c"{\"error\":{\"kind\":\"internal\",\"message\":\"NUL in output\"}}".into()
+    })
+}
+
+fn into_c_string(text: String) -> *mut c_char {
+    c_string(text).into_raw()
 }
 
 /// The library's version, e.g. `"0.2.0"`. Static: never free it.
@@ -304,44 +331,218 @@ pub unsafe extern "C" fn oc_call_async(
         let Some(callback) = callback else {
             return oc_status::OC_ERR_INVALID_ARGUMENT;
         };
-        // SAFETY: NULL or NUL-terminated, per this function's contract.
-        let Ok(name) = (unsafe { input(operation, "operation") }) else {
-            return oc_status::OC_ERR_INVALID_ARGUMENT;
-        };
-        let Ok(spec) = operation_spec(name) else {
-            return oc_status::OC_ERR_INVALID_ARGUMENT;
-        };
-        // SAFETY: per this function's contract.
-        let Ok(client) = (unsafe { client_arg(client, spec.needs_client) }) else {
-            return oc_status::OC_ERR_INVALID_ARGUMENT;
-        };
-        // SAFETY: NULL or NUL-terminated, per this function's contract; copied now.
-        let request = (!request_json.is_null())
-            .then(|| unsafe { CStr::from_ptr(request_json) }.to_bytes().to_vec());
-        // SAFETY: per this function's contract.
-        let cancel = unsafe { cancel.as_ref() }.map(|c| c.inner.clone());
         // The pointer is the caller's to interpret; it only travels to the callback.
         let user_data = user_data as usize;
-        let job = Box::new(move || {
-            let (status, text) = outcome(|| {
-                let text = match &request {
-                    None => return Err(Error::null_argument("request_json")),
-                    Some(bytes) => std::str::from_utf8(bytes)
-                        .map_err(|_| Error::bad_argument("request_json", "is not valid UTF-8"))?,
-                };
-                Operation::parse(spec.name, text)?.run(client.as_deref(), cancel.as_ref())
-            });
+        let deliver = move |status, text: CString| {
             // SAFETY: the caller's callback, with its own user_data and an owned string.
-            unsafe { callback(user_data as *mut c_void, status, into_c_string(text)) };
-        });
-        let lane = if spec.name == "await_callback" {
-            Lane::Own
-        } else {
-            Lane::Shared
+            unsafe { callback(user_data as *mut c_void, status, text.into_raw()) }
         };
-        match pool::spawn(job, lane) {
-            Ok(()) => oc_status::OC_OK,
-            Err(()) => oc_status::OC_ERR_INTERNAL,
+        // SAFETY: per this function's contract, which is `spawn_call`'s.
+        unsafe { spawn_call(client, operation, request_json, cancel, deliver) }
+    })
+}
+
+/// What `oc_call_async` and `oc_queue_call` share: check the arguments that decide whether
+/// the call is queued at all, copy the request, and run the call on a library thread, handing
+/// its outcome to `deliver` there.
+///
+/// # Safety
+/// As for `oc_call_async`.
+unsafe fn spawn_call(
+    client: *const oc_client,
+    operation: *const c_char,
+    request_json: *const c_char,
+    cancel: *const oc_cancel,
+    deliver: impl FnOnce(oc_status, CString) + Send + 'static,
+) -> oc_status {
+    // SAFETY: NULL or NUL-terminated, per this function's contract.
+    let Ok(name) = (unsafe { input(operation, "operation") }) else {
+        return oc_status::OC_ERR_INVALID_ARGUMENT;
+    };
+    let Ok(spec) = operation_spec(name) else {
+        return oc_status::OC_ERR_INVALID_ARGUMENT;
+    };
+    // SAFETY: per this function's contract.
+    let Ok(client) = (unsafe { client_arg(client, spec.needs_client) }) else {
+        return oc_status::OC_ERR_INVALID_ARGUMENT;
+    };
+    // SAFETY: NULL or NUL-terminated, per this function's contract; copied now.
+    let request = (!request_json.is_null())
+        .then(|| unsafe { CStr::from_ptr(request_json) }.to_bytes().to_vec());
+    // SAFETY: per this function's contract.
+    let cancel = unsafe { cancel.as_ref() }.map(|c| c.inner.clone());
+    let job = Box::new(move || {
+        let (status, text) = outcome(|| {
+            let text = match &request {
+                None => return Err(Error::null_argument("request_json")),
+                Some(bytes) => std::str::from_utf8(bytes)
+                    .map_err(|_| Error::bad_argument("request_json", "is not valid UTF-8"))?,
+            };
+            Operation::parse(spec.name, text)?.run(client.as_deref(), cancel.as_ref())
+        });
+        deliver(status, c_string(text));
+    });
+    let lane = if spec.name == "await_callback" {
+        Lane::Own
+    } else {
+        Lane::Shared
+    };
+    match pool::spawn(job, lane) {
+        Ok(()) => oc_status::OC_OK,
+        Err(()) => oc_status::OC_ERR_INTERNAL,
+    }
+}
+
+/// Creates a completion queue in `*queue_out` (a NULL `queue_out` is
+/// `OC_ERR_INVALID_ARGUMENT`; `OC_ERR_INTERNAL` when the system has no descriptor left for
+/// it, and `*queue_out` is NULL then).
+///
+/// A completion queue is the other way of running calls asynchronously: where
+/// `oc_call_async` runs a callback on a library thread, `oc_queue_call` keeps the outcome in
+/// the queue, and the caller takes it from the thread it chooses, with `oc_queue_take`, when
+/// `oc_queue_fd` is readable (an event loop) or by waiting in `oc_queue_take` (a thread).
+/// No code of the caller ever runs on a library thread.
+///
+/// # Safety
+/// `queue_out` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn oc_queue_new(queue_out: *mut *mut oc_queue) -> oc_status {
+    boundary(oc_status::OC_ERR_INTERNAL, || {
+        if queue_out.is_null() {
+            return oc_status::OC_ERR_INVALID_ARGUMENT;
+        }
+        let (status, queue) = match CompletionQueue::new() {
+            Ok(queue) => (
+                oc_status::OC_OK,
+                Box::into_raw(Box::new(oc_queue {
+                    inner: Arc::new(queue),
+                })),
+            ),
+            Err(_) => (oc_status::OC_ERR_INTERNAL, std::ptr::null_mut()),
+        };
+        // SAFETY: checked non-NULL; writable by the contract.
+        unsafe { *queue_out = queue };
+        status
+    })
+}
+
+/// The queue's descriptor: readable exactly while the queue holds outcomes, for `poll`,
+/// `epoll`, `select` or an event loop's "add reader". Only poll it: reading it, writing it or
+/// closing it is the library's business. It stays open until `oc_queue_free` (remove it from
+/// your poller first). -1 for a NULL queue, and on systems without such descriptors
+/// (Windows), where `oc_queue_take` with a timeout is the way to wait.
+///
+/// # Safety
+/// `queue` is NULL or a live queue from `oc_queue_new`.
+#[no_mangle]
+pub unsafe extern "C" fn oc_queue_fd(queue: *const oc_queue) -> i32 {
+    boundary(-1, || {
+        // SAFETY: NULL or live, per this function's contract.
+        unsafe { queue.as_ref() }
+            .and_then(|q| q.inner.fd())
+            .unwrap_or(-1)
+    })
+}
+
+/// Queues an operation (as `oc_call` takes it) whose outcome goes to `queue` and returns at
+/// once. `OC_OK`: queued, and exactly one completion carrying `user_data` will arrive in the
+/// queue. An error status: nothing was queued and no completion will arrive (a NULL `queue`,
+/// and the cases of `oc_call_async`: a NULL or unknown `operation`, a NULL `client` for an
+/// operation that needs one, or no thread could be started). Every other problem reaches the
+/// queue as an error document.
+///
+/// As with `oc_call_async`, `request_json` is copied, the call holds its own reference to the
+/// client, to `cancel` and to the queue, and runs on the same library threads. `user_data` is
+/// the caller's: it comes back as is in the completion.
+///
+/// # Safety
+/// As for `oc_call_async`; `queue` is NULL or a live queue from `oc_queue_new`.
+#[no_mangle]
+pub unsafe extern "C" fn oc_queue_call(
+    queue: *const oc_queue,
+    client: *const oc_client,
+    operation: *const c_char,
+    request_json: *const c_char,
+    cancel: *const oc_cancel,
+    user_data: *mut c_void,
+) -> oc_status {
+    boundary(oc_status::OC_ERR_INTERNAL, || {
+        // SAFETY: NULL or live, per this function's contract.
+        let Some(queue) = (unsafe { queue.as_ref() }) else {
+            return oc_status::OC_ERR_INVALID_ARGUMENT;
+        };
+        let queue = Arc::clone(&queue.inner);
+        // The pointer is the caller's to interpret; it only travels back to the caller.
+        let user_data = user_data as usize;
+        let deliver = move |status, response| {
+            queue.push(Completion {
+                user_data,
+                status,
+                response,
+            })
+        };
+        // SAFETY: per this function's contract, which is `spawn_call`'s.
+        unsafe { spawn_call(client, operation, request_json, cancel, deliver) }
+    })
+}
+
+/// Takes up to `capacity` finished calls from `queue` into `completions_out`, oldest first,
+/// and returns how many it took. When the queue is empty it first waits up to `timeout_ms`
+/// milliseconds for one (0: it returns at once); it returns 0 when none came in time, for a
+/// NULL `queue`, and for a NULL `completions_out` or a `capacity` of 0. Each completion's
+/// `response_json` is then the caller's, to free with `oc_string_free`.
+///
+/// Any number of threads may take from one queue at once; each completion goes to one of
+/// them.
+///
+/// # Safety
+/// `queue` is NULL or a live queue from `oc_queue_new`; `completions_out` is NULL or points
+/// to `capacity` writable `oc_completion`s.
+#[no_mangle]
+pub unsafe extern "C" fn oc_queue_take(
+    queue: *const oc_queue,
+    completions_out: *mut oc_completion,
+    capacity: usize,
+    timeout_ms: u32,
+) -> usize {
+    boundary(0, || {
+        // SAFETY: NULL or live, per this function's contract.
+        let Some(queue) = (unsafe { queue.as_ref() }) else {
+            return 0;
+        };
+        if completions_out.is_null() {
+            return 0;
+        }
+        let mut next = 0;
+        let timeout = Duration::from_millis(u64::from(timeout_ms));
+        queue.inner.take(capacity, timeout, |completion| {
+            let out = oc_completion {
+                user_data: completion.user_data as *mut c_void,
+                status: completion.status,
+                response_json: completion.response.into_raw(),
+            };
+            // SAFETY: `take` hands over at most `capacity` completions, and the caller
+            // provides that many writable slots.
+            unsafe { completions_out.add(next).write(out) };
+            next += 1;
+        })
+    })
+}
+
+/// Frees a completion queue. NULL is a no-op. Calls still running on it go on (cancel them
+/// first if their effect is not wanted); their outcomes, and those not taken yet, are freed
+/// by the library. Its descriptor closes once the last of those calls has finished: remove
+/// it from your poller before this.
+///
+/// # Safety
+/// `queue` is NULL or a queue from `oc_queue_new` that was not freed yet, and no other thread
+/// is using it (in `oc_queue_take`, for one) at the same time.
+#[no_mangle]
+pub unsafe extern "C" fn oc_queue_free(queue: *mut oc_queue) {
+    boundary((), || {
+        if !queue.is_null() {
+            // SAFETY: created by Box::into_raw in oc_queue_new and freed only once.
+            drop(unsafe { Box::from_raw(queue) });
         }
     })
 }
@@ -751,7 +952,7 @@ mod tests {
             );
             exports.push(name);
         }
-        assert_eq!(exports.len(), 21, "the exports changed: {exports:?}");
+        assert_eq!(exports.len(), 26, "the exports changed: {exports:?}");
     }
 
     #[test]

@@ -63,6 +63,7 @@ mod log;
 mod oauth;
 mod operation;
 mod pool;
+mod queue;
 mod secret;
 mod service;
 mod status;

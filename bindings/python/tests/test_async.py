@@ -4,6 +4,8 @@ the event loop; cancellation of tasks and tokens; closing."""
 from __future__ import annotations
 
 import asyncio
+import gc
+import os
 import threading
 import time
 from typing import Any
@@ -12,7 +14,7 @@ import pytest
 from conftest import API_KEY, API_SECRET, CALLBACK, Emulator, get_until_listening, loopback_callback
 
 import openconnectors as oc
-from openconnectors import _call
+from openconnectors import _async, _call
 
 
 def run(coroutine: Any) -> Any:
@@ -73,7 +75,7 @@ def test_gather_of_many_calls(emulator: Emulator) -> None:
     assert all(r["id"] == instance["id"] for r in results[1::2])
     assert all(r["instances"][0]["id"] == instance["id"] for r in results[0::2])
     assert max(seen_threads) <= python_threads + 1, "a Python thread per call"
-    assert _call._pending == {}
+    assert _async.pending() == 0
     assert elapsed < 20
 
 
@@ -89,7 +91,7 @@ def test_cancelling_the_task_cancels_the_call(emulator: Emulator) -> None:
             with pytest.raises(asyncio.CancelledError):
                 await task
             elapsed = time.monotonic() - started
-            assert _call._pending == {}  # the library's callback has run
+            assert _async.pending() == 0  # the library's callback has run
             assert (await client.list_instances())["instances"] == []  # still usable
             return elapsed
 
@@ -105,7 +107,7 @@ def test_wait_for_timeout_cancels_the_call(emulator: Emulator) -> None:
             with pytest.raises(asyncio.TimeoutError):
                 await asyncio.wait_for(client.list_instances(), 0.3)
             assert time.monotonic() - started < 0.8
-            assert _call._pending == {}
+            assert _async.pending() == 0
 
     run(main())
 
@@ -164,7 +166,7 @@ def test_leaving_asyncio_run_with_a_call_pending(emulator: Emulator) -> None:
     started = time.monotonic()
     run(main())  # cancels the pending task on the way out
     assert time.monotonic() - started < 1.0
-    assert _call._pending == {}
+    assert _async.pending() == 0
     client.close()
 
 
@@ -210,3 +212,101 @@ def test_errors_come_through(emulator: Emulator) -> None:
                 await client.get_instance(424242)
 
     run(main())
+
+
+def _open_descriptors() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="counts /proc/self/fd")
+def test_outcomes_reach_the_loop_through_a_completion_queue_without_python_callbacks(
+    emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a selector loop no Python code runs on the library's threads: the path through a
+    ctypes callback is not taken at all, and each loop's queue goes with its loop."""
+
+    def no_callbacks(*args: Any) -> None:
+        raise AssertionError("a Python callback was queued")
+
+    monkeypatch.setattr(_call, "queue", no_callbacks)
+    with emulator.client() as setup:
+        instance = emulator.new_instance(setup)
+
+    async def main() -> None:
+        async with emulator.async_client() as client:
+            results = await asyncio.gather(
+                *(client.get_instance(instance["id"]) for _ in range(50))
+            )
+            assert [r["id"] for r in results] == [instance["id"]] * 50
+            assert isinstance(_async._outcomes[asyncio.get_running_loop()], _async._Polled)
+            emulator.delay(5)
+            with pytest.raises(asyncio.TimeoutError):
+                await asyncio.wait_for(client.list_instances(), 0.2)
+            assert _async.pending() == 0
+
+    run(main())  # the first loop may make descriptors of its own that stay (the emulator's)
+    gc.collect()
+    before = _open_descriptors()
+    for _ in range(20):
+        run(main())
+    gc.collect()
+    assert _open_descriptors() <= before, "a loop's completion queue outlived its loop"
+    assert len(_async._outcomes) == 0
+
+
+def test_loops_that_cannot_watch_a_descriptor_get_outcomes_through_callbacks(
+    emulator: Emulator,
+) -> None:
+    """Windows' proactor loop has no add_reader: the library's callbacks deliver instead."""
+
+    class NoReaders(asyncio.SelectorEventLoop):
+        def add_reader(self, *args: Any) -> Any:
+            raise NotImplementedError
+
+    with emulator.client() as setup:
+        instance = emulator.new_instance(setup)
+
+    async def main() -> None:
+        async with emulator.async_client() as client:
+            results = await asyncio.gather(
+                *(client.get_instance(instance["id"]) for _ in range(50))
+            )
+            assert [r["id"] for r in results] == [instance["id"]] * 50
+            assert isinstance(_async._outcomes[asyncio.get_running_loop()], _async._Delivered)
+            emulator.delay(5)
+            started = time.monotonic()
+            with pytest.raises(asyncio.TimeoutError):
+                await asyncio.wait_for(client.list_instances(), 0.2)
+            assert time.monotonic() - started < 0.8
+            assert _async.pending() == 0
+
+    loop = NoReaders()
+    try:
+        loop.run_until_complete(main())
+    finally:
+        loop.close()
+
+
+def test_loops_on_several_threads_at_once(emulator: Emulator) -> None:
+    with emulator.client() as setup:
+        instance = emulator.new_instance(setup)
+    client = emulator.async_client()
+    outcomes: list[Any] = []
+
+    async def calls() -> list[int]:
+        results = await asyncio.gather(*(client.get_instance(instance["id"]) for _ in range(30)))
+        return [r["id"] for r in results]
+
+    def in_a_thread() -> None:
+        try:
+            outcomes.append(asyncio.run(calls()))
+        except BaseException as exc:  # reported below
+            outcomes.append(exc)
+
+    threads = [threading.Thread(target=in_a_thread) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    client.close()
+    assert outcomes == [[instance["id"]] * 30] * 4

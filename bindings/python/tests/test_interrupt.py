@@ -46,7 +46,7 @@ try:
     result = action()
 except KeyboardInterrupt:
     print("interrupted after", round(time.monotonic() - started, 3), flush=True)
-    print("callbacks pending:", len(_call._pending), flush=True)
+    print("callbacks pending:", _call.pending_callbacks(), flush=True)
     if call == "await_callback":
         port = urllib.parse.urlsplit(target).port
         with socket.socket() as probe:  # the listener is gone

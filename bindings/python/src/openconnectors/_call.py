@@ -1,9 +1,9 @@
-"""The one path of every operation: ``oc_call`` in the calling thread, or ``oc_call_async``.
+"""Synchronous calls: ``oc_call`` in the calling thread, or ``oc_call_async`` and a wait.
 
 ``run`` is for synchronous calls: from a thread other than the main one it calls ``oc_call``
 directly; from the main thread it makes the call interruptible by Ctrl-C (``_interrupt``).
-``run_async`` is for coroutines: the call runs on a library thread and completes an asyncio
-future through ``loop.call_soon_threadsafe``, without a Python thread of its own.
+``queue`` is ``oc_call_async`` with a Python callback, for the waits of ``_interrupt`` and
+the event loops that cannot watch a completion queue (see ``_async``).
 
 Completion callbacks: one ctypes callback object for the whole process (``_ON_DONE``, alive as
 long as the module), given a number as ``user_data`` that names the waiting call in
@@ -12,14 +12,11 @@ long as the module), given a number as ``user_data`` that names the waiting call
 
 from __future__ import annotations
 
-import asyncio
 import atexit
-import collections
 import itertools
 import signal
 import threading
 import time
-import weakref
 from typing import Any, Callable, Optional
 
 from . import _ffi, _interrupt, _logging
@@ -27,10 +24,9 @@ from ._cancel import CancelToken, Handle, keep_all, release, take
 from ._errors import error_from_document
 from ._status import Status
 
-__all__ = ["attach", "detach", "queue", "run", "run_async", "run_quick", "start"]
+__all__ = ["attach", "detach", "pending_callbacks", "queue", "run", "run_quick", "start"]
 
 Complete = Callable[[int, Optional[bytes]], None]
-Enqueue = Callable[[bytes, bytes, Handle, Complete], None]
 
 _set_wakeup_fd = signal.set_wakeup_fd
 _get_ident = threading.get_ident
@@ -225,106 +221,9 @@ def start(client: int | None, operation: bytes, request: bytes, handle: Handle) 
     return waiting
 
 
-class _Completions:
-    """The outcomes of one event loop's calls, handed to the loop in batches.
-
-    Library threads append outcomes; the first one appended while no hand-over is pending
-    schedules one with ``call_soon_threadsafe`` (a write to the loop's self-pipe, and a handle),
-    and the loop settles everything that arrived by then in one go. With many calls in flight,
-    most outcomes cost an append. Holds no reference to its loop (it is the value of a
-    ``WeakKeyDictionary`` keyed by the loop).
-    """
-
-    __slots__ = ("_ready", "_scheduled")
-
-    def __init__(self) -> None:
-        self._ready: collections.deque[tuple[_AsyncCall, int, bytes | None]] = collections.deque()
-        self._scheduled = False
-
-    def add(self, call: _AsyncCall, status: int, text: bytes | None) -> None:
-        """On a library thread: keep the outcome, make sure the loop will settle it.
-
-        ``_scheduled`` is cleared by the loop before it settles anything, so an outcome
-        appended while it is set is settled by the hand-over already pending; two threads
-        that both find it clear schedule two hand-overs, the second of which finds nothing.
-        """
-        self._ready.append((call, status, text))
-        if not self._scheduled:
-            self._scheduled = True
-            try:  # noqa: SIM105 - as in _on_done
-                call.loop.call_soon_threadsafe(self._settle_all)
-            except RuntimeError:
-                pass  # the loop was closed: nobody waits for these calls any more
-
-    def _settle_all(self) -> None:
-        self._scheduled = False
-        ready = self._ready
-        while ready:
-            call, status, text = ready.popleft()
-            call.settle(status, text)
-
-
-_completions: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Completions]
-_completions = weakref.WeakKeyDictionary()
-
-
-class _AsyncCall:
-    """A call that an asyncio task awaits."""
-
-    __slots__ = ("_completions", "_finished", "_waiter", "future", "loop")
-
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self.loop = loop
-        self.future: asyncio.Future[tuple[int, bytes | None]] = loop.create_future()
-        self._finished = False
-        self._waiter: asyncio.Future[None] | None = None
-        completions = _completions.get(loop)
-        if completions is None:
-            completions = _completions[loop] = _Completions()
-        self._completions = completions
-
-    def complete(self, status: int, text: bytes | None) -> None:
-        """The library's callback, on a library thread: hand the outcome to the loop."""
-        self._completions.add(self, status, text)
-
-    def settle(self, status: int, text: bytes | None) -> None:
-        """In the loop: the call's outcome is known."""
-        self._finished = True
-        if not self.future.done():
-            self.future.set_result((status, text))
-        if self._waiter is not None and not self._waiter.done():
-            self._waiter.set_result(None)
-
-    async def finished(self) -> None:
-        """Until the library's callback has run (after a cancellation)."""
-        if not self._finished:
-            self._waiter = self.loop.create_future()
-            await self._waiter
-
-
-async def run_async(
-    enqueue: Enqueue, operation: bytes, request: bytes, cancel: CancelToken | None
-) -> Any:
-    """An asynchronous call: the decoded result, or raise.
-
-    Cancelling the awaiting task triggers the call's own cancel handle, waits for the
-    library's callback (within 100 ms), and ends the task with ``asyncio.CancelledError``.
-    """
-    _logging.refresh()
-    call = _AsyncCall(asyncio.get_running_loop())
-    handle = take()
-    try:
-        attach(cancel, handle)
-        enqueue(operation, request, handle, call.complete)
-        try:
-            status, text = await call.future
-        except asyncio.CancelledError:
-            handle.trigger()
-            await call.finished()
-            raise
-    finally:
-        detach(cancel, handle)
-    return _ffi.result(status, text)
+def pending_callbacks() -> int:
+    """How many calls queued with ``queue`` have not had their callback yet."""
+    return len(_pending)
 
 
 def _shutdown() -> None:

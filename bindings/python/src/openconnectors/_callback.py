@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import functools
 import logging
 import webbrowser
 from typing import Any, Callable, Mapping
 
-from . import _call
+from . import _async, _call
 from . import _request as req
 from ._cancel import CancelToken, take
 from ._client import Client
@@ -66,8 +65,9 @@ async def await_callback_async(
     ``asyncio.CancelledError``.
     """
     request = req.await_callback(callback_url, expected_state, timeout)
-    enqueue = functools.partial(_call.queue, None)
-    result: dict[str, Any] = await _call.run_async(enqueue, req.AWAIT_CALLBACK, request, cancel)
+    result: dict[str, Any] = await _async.run_async(
+        _async.without_client, req.AWAIT_CALLBACK, request, cancel
+    )
     return result
 
 

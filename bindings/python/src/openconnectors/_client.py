@@ -7,9 +7,9 @@ import threading
 from types import TracebackType
 from typing import Any, Coroutine, Mapping
 
-from . import _call, _ffi, _logging
+from . import _async, _call, _ffi, _logging
 from . import _request as req
-from ._cancel import CancelToken, Handle
+from ._cancel import CancelToken
 from ._errors import ClientClosedError
 from ._status import Status
 
@@ -91,12 +91,10 @@ class _Native:
             self.leave()
         return result
 
-    def enqueue(
-        self, operation: bytes, request: bytes, handle: Handle, complete: _call.Complete
-    ) -> None:
+    def enqueue(self, submit: _async.Submit) -> None:
         pointer = self.enter()
         try:
-            _call.queue(pointer, operation, request, handle, complete)
+            submit(pointer)
         finally:
             self.leave()
 
@@ -316,7 +314,7 @@ class AsyncClient(_Base):
         self, operation: bytes, request: bytes, cancel: CancelToken | None
     ) -> Coroutine[Any, Any, dict[str, Any]]:
         # The coroutine of run_async itself, for the method to await: no coroutine of its own.
-        return _call.run_async(self._native.enqueue, operation, request, cancel)
+        return _async.run_async(self._native.enqueue, operation, request, cancel)
 
     async def oauth_url(
         self,

@@ -5,7 +5,8 @@ the text and lose the pointer), read with ``ctypes.string_at`` (``oc_call``'s re
 a union that keeps the pointer beside its ``c_char_p`` view) and freed exactly once with
 ``oc_string_free`` in a ``finally``. Calls that can block go through ``CDLL``, which releases
 the GIL; those that return at once keep it (``_KEEP_GIL``).
-Opaque handles (``oc_client *``, ``oc_cancel *``) travel as ``c_void_p``: plain ints here.
+Opaque handles (``oc_client *``, ``oc_cancel *``, ``oc_queue *``) travel as ``c_void_p``:
+plain ints here.
 """
 
 from __future__ import annotations
@@ -41,6 +42,12 @@ class _Owned(ctypes.Union):
     _fields_ = [("pointer", ctypes.c_void_p), ("text", ctypes.c_char_p)]
 
 
+class Completion(ctypes.Structure):
+    """``oc_completion``, as ``oc_queue_take`` fills it: the response is owned, as above."""
+
+    _fields_ = [("user_data", ctypes.c_void_p), ("status", ctypes.c_uint32), ("response", _Owned)]
+
+
 # void (*)(void *user_data, oc_status status, char *response_json): the string is owned.
 CALLBACK = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_uint32, ctypes.c_void_p)
 # void (*)(void *user_data, uint32_t level, const char *record_json): the string is borrowed.
@@ -61,6 +68,14 @@ _SIGNATURES = {
     "oc_cancel_new": (_STATUS, [_OutPointer]),
     "oc_cancel_trigger": (None, [_HANDLE]),
     "oc_cancel_free": (None, [_HANDLE]),
+    "oc_queue_new": (_STATUS, [_OutPointer]),
+    "oc_queue_fd": (ctypes.c_int32, [_HANDLE]),
+    "oc_queue_call": (_STATUS, [_HANDLE, _HANDLE, _TEXT, _TEXT, _HANDLE, ctypes.c_void_p]),
+    "oc_queue_take": (
+        ctypes.c_size_t,
+        [_HANDLE, ctypes.POINTER(Completion), ctypes.c_size_t, ctypes.c_uint32],
+    ),
+    "oc_queue_free": (None, [_HANDLE]),
     "oc_set_logger": (_STATUS, [LOG_CALLBACK, ctypes.c_void_p, ctypes.c_uint32]),
     "oc_string_free": (None, [ctypes.c_void_p]),
 }
@@ -126,6 +141,11 @@ _KEEP_GIL = {
     "oc_call_async",
     "oc_cancel_new",
     "oc_cancel_free",
+    "oc_queue_new",
+    "oc_queue_fd",
+    "oc_queue_call",
+    "oc_queue_take",  # the package takes with a timeout of 0 only
+    "oc_queue_free",
     "oc_string_free",
 }
 

@@ -36,7 +36,7 @@ export OPENCONNECTORS_EMULATOR="${OPENCONNECTORS_EMULATOR:-$root/target/debug/op
 cc="${CC:-cc}"
 cxx="${CXX:-c++}"
 # Longest first, so that programs running side by side finish together.
-tests=(test_threads test_async test_abi test_cancel test_logs test_listener test_call)
+tests=(test_threads test_async test_queue test_abi test_cancel test_logs test_listener test_call)
 
 for f in "$lib_dir/libopenconnectors.so" "$lib_dir/libopenconnectors.a" "$OPENCONNECTORS_EMULATOR"; do
   if [[ ! -e "$f" ]]; then
@@ -156,6 +156,11 @@ run() {
 }
 
 if [[ "$mode" == plain || "$mode" == all ]]; then
+  # The header on its own, first and only include: it brings every type it uses.
+  printf '#include "openconnectors.h"\nint main(void) { return oc_version() == 0; }\n' \
+    > "$out/header_alone.c"
+  "$cc" "${cflags[@]}" -c "$out/header_alone.c" -o "$out/header_alone-c.o"
+  "$cxx" "${cxxflags[@]}" -c "$out/header_alone.c" -o "$out/header_alone-cxx.o"
   build c-shared "$cc" "${cflags[@]}" -- "${shared[@]}"
   build c-static "$cc" "${cflags[@]}" -- "${static[@]}"
   build cxx-shared "$cxx" "${cxxflags[@]}" -- "${shared[@]}"

@@ -26,6 +26,8 @@ elif handler == "foreign-wakeup-fd":
     foreign, writer = socket.socketpair()
     writer.setblocking(False)
     signal.set_wakeup_fd(writer.fileno())
+elif handler == "sig_ign":
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 elif handler == "ignoring":
     seen = []
     signal.signal(signal.SIGINT, lambda signum, frame: seen.append(signum))
@@ -116,9 +118,25 @@ def test_a_sigint_handler_that_does_not_raise_lets_the_call_finish(emulator: Emu
     assert f"handler saw [{int(signal.SIGINT)}]" in out
 
 
+def test_with_sigint_ignored_the_call_runs_as_is_and_ctrl_c_does_nothing(
+    emulator: Emulator,
+) -> None:
+    emulator.fault(method="GET", pathPrefix="/elements/api-v2/instances", count=1, delayMs=1500)
+    child = Child(
+        CHILD, "list_instances", "sig_ign", emulator.base_url, USER_SECRET, ORGANIZATION_SECRET
+    )
+    child.wait_ready()
+    time.sleep(0.5)
+    child.process.send_signal(signal.SIGINT)
+    out, err = child.output()
+    assert child.process.returncode == 0, err
+    assert "returned dict after 1." in out, out
+
+
 def test_the_path_each_situation_takes() -> None:
-    """The wakeup fd is used with Python's own SIGINT handler and no other wakeup fd; else the
-    call waits for ``oc_call_async`` (and another wakeup fd is put back)."""
+    """The wakeup fd is used with Python's own SIGINT handler and no other wakeup fd; nothing
+    with SIG_IGN or SIG_DFL; else the call waits for ``oc_call_async`` (and another wakeup fd
+    is put back)."""
     import socket
 
     from openconnectors import _interrupt
@@ -137,5 +155,10 @@ def test_the_path_each_situation_takes() -> None:
         signal.signal(signal.SIGINT, lambda signum, frame: None)
         assert _interrupt.install(fd) is None
         assert signal.set_wakeup_fd(-1) == -1
+        # Nothing of Python runs at Ctrl-C: no wakeup fd, no waiting path.
+        for nothing_to_watch in (signal.SIG_IGN, signal.SIG_DFL):
+            signal.signal(signal.SIGINT, nothing_to_watch)
+            assert _interrupt.install(fd) is _interrupt.NO_SIGNAL
+            assert signal.set_wakeup_fd(-1) == -1
     finally:
         signal.signal(signal.SIGINT, previous_handler)

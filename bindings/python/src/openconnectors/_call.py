@@ -33,6 +33,7 @@ _get_ident = threading.get_ident
 _MAIN_THREAD = _interrupt.MAIN_THREAD
 _ffi_call = _ffi.call
 _install = _interrupt.install
+_NO_SIGNAL = _interrupt.NO_SIGNAL
 
 # How often a thread waiting for a callback wakes up to let signal handlers run where a signal
 # cannot interrupt the wait itself (Windows); on POSIX a signal interrupts it at once.
@@ -147,6 +148,8 @@ def _run_in_main_thread(
         previous = _install(fd)
         if previous is None:
             return start(client, operation, request, handle).wait()
+        if previous is _NO_SIGNAL:
+            return _ffi_call(client, operation, request, handle.pointer)
         lock = watcher.lock
         with lock:
             outer, watcher.running = watcher.running, handle

@@ -20,6 +20,10 @@ to make a blocking ``oc_call`` return at Ctrl-C:
    the bare C call, ``json.loads`` included; another thread: 14 us), and nothing while no
    signal arrives.
 
+Where Ctrl-C cannot reach Python code at all, the call needs neither: SIGINT ignored (a
+background job of a non-interactive shell, ``nohup``-like launchers), or left to the system's
+default action, which ends the process. Then ``oc_call`` runs as from any other thread.
+
 The package does 2, and falls back to 1 where 2 would be wrong:
 - The SIGINT handler is not Python's default (``signal.default_int_handler``): the helper
   cannot know whether that handler will raise, and cancelling a call that the handler then
@@ -53,12 +57,18 @@ try:
 except (ImportError, AttributeError):  # another Python implementation
     _getsignal = signal.getsignal
 
-__all__ = ["MAIN_THREAD", "watcher"]
+__all__ = ["MAIN_THREAD", "NO_SIGNAL", "install", "watcher"]
 
 MAIN_THREAD = threading.main_thread().ident
 _SIGINT = int(signal.SIGINT)
 _default_int_handler = signal.default_int_handler
 _set_wakeup_fd = signal.set_wakeup_fd
+# SIGINT handlers that run no Python code: SIG_IGN and SIG_DFL (compared by value: _signal's
+# getsignal returns them as plain ints).
+_NOT_PYTHON = (signal.SIG_IGN, signal.SIG_DFL)
+
+# What ``install`` returns when Ctrl-C cannot reach Python code: the call needs no watching.
+NO_SIGNAL = object()
 
 
 class _Watcher:
@@ -124,11 +134,14 @@ if hasattr(os, "register_at_fork"):
 def install(fd: int) -> Any:
     """Install ``fd`` as the wakeup fd when the direct path may be used.
 
-    Returns the wakeup fd that was there (``-1``, or ``fd`` itself in a nested call), or
-    ``None`` when the caller must use the waiting path instead.
+    Returns the wakeup fd that was there (``-1``, or ``fd`` itself in a nested call);
+    ``NO_SIGNAL`` when SIGINT is ignored or has the system's default action (nothing to
+    watch: the caller calls ``oc_call`` as is); or ``None`` when the caller must use the
+    waiting path instead.
     """
-    if _getsignal(_SIGINT) is not _default_int_handler:
-        return None
+    handler = _getsignal(_SIGINT)
+    if handler is not _default_int_handler:
+        return NO_SIGNAL if handler in _NOT_PYTHON else None
     try:
         # No keyword: set_wakeup_fd parses keywords into a dict, on every call. The helper
         # reads the socket at once, so it does not fill up (the warning would say so).

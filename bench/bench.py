@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import signal
 import statistics
 import sys
 import time
@@ -157,4 +158,8 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    # Python's own SIGINT handler, as in an interactive program, whatever launched the run (a
+    # background job of a non-interactive shell starts with SIGINT ignored, and then the
+    # package's calls skip their Ctrl-C handling).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     main()

@@ -7,8 +7,9 @@ Cost per call: pairs of N calls of ``Client.get_instance(1)`` and N calls of the
 ``oc_call`` made in C by HELPER (``libbenchcalls.so``, bench/calls.c) in this process, from the
 same thread and on the same client, the side that goes first alternating. The median of the
 per-pair differences per call is what the package adds, ``json.loads`` of the result
-included: from the main thread (the Ctrl-C-ready path, with the wakeup-fd watcher), from
-another thread (``oc_call`` as is), and from the main thread when SIGINT has a handler of its
+included: from the main thread with Python's own SIGINT handler (the Ctrl-C-ready path, with
+the wakeup-fd watcher), from another thread (``oc_call`` as is), from the main thread with
+SIGINT ignored (``oc_call`` as is), and from the main thread when SIGINT has a handler of its
 own (the call goes through ``oc_call_async`` and a wait; reported without a target). Beside
 them, in the same pairs, the floor of any ctypes binding that returns a ``dict``: ``oc_call``,
 ``string_at``, ``oc_string_free`` and ``json.loads``, without the package.
@@ -61,15 +62,30 @@ def in_thread(action: Callable[[], T]) -> T:
     return result[0]
 
 
-def with_own_sigint_handler(action: Callable[[], T]) -> T:
-    def handler(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGINT, handler)
+def with_sigint_handler(handler: object, action: Callable[[], T]) -> T:
+    previous = signal.signal(signal.SIGINT, handler)  # type: ignore[arg-type]
     try:
         return action()
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+def own_handler(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def with_default_sigint_handler(action: Callable[[], T]) -> T:
+    """Python's own SIGINT handler, as in an interactive program (a background job of a
+    non-interactive shell starts with SIGINT ignored, which the package treats otherwise)."""
+    return with_sigint_handler(signal.default_int_handler, action)
+
+
+def with_sigint_ignored(action: Callable[[], T]) -> T:
+    return with_sigint_handler(signal.SIG_IGN, action)
+
+
+def with_own_sigint_handler(action: Callable[[], T]) -> T:
+    return with_sigint_handler(own_handler, action)
 
 
 def main() -> None:
@@ -120,8 +136,9 @@ def main() -> None:
 
     Loop = Callable[[], tuple[float, float]]
     paths: list[tuple[str, Callable[[Loop], tuple[float, float]], bool]] = [
-        ("main thread", lambda f: f(), True),
+        ("main thread", with_default_sigint_handler, True),
         ("another thread", in_thread, True),
+        ("main thread, SIGINT ignored (oc_call as is)", with_sigint_ignored, False),
         ("main thread, own SIGINT handler (oc_call_async + wait)", with_own_sigint_handler, False),
     ]
     for _, run, _ in paths:  # warm up: connections, caches, the Ctrl-C watcher

@@ -1,6 +1,6 @@
 //! The C ABI: a few lines per function over the Rust API.
 //!
-//! Every export runs behind [`boundary`] (no panic crosses into C), reads its pointers through
+//! Every export runs behind `boundary` (no panic crosses into C), reads its pointers through
 //! the small helpers below (NULL is `OC_ERR_INVALID_ARGUMENT`), and writes its out-pointer once,
 //! at the end. `CString::into_raw` and `CString::from_raw` (in `oc_string_free`) are the only
 //! allocation pair. Every operation goes through [`oc_call`]'s path: the named functions are

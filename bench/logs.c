@@ -1,13 +1,17 @@
 /*
  * What the log hook costs (bench/run builds and runs it; not a test).
  *
- *   logs URL N ROUNDS LIBRARY LIBRARY_WITHOUT_HOOK
+ *   logs URL N ROUNDS LIBRARY LIBRARY_WITHOUT_HOOK COPY_OF_LIBRARY_WITHOUT_HOOK
  *
  * Loads both builds of the library into this process (LIBRARY_WITHOUT_HOOK was built with
- * --cfg oc_no_log_hook: log::enabled is a constant false), each with a client of its own on
- * URL, and times N oc_call("get_instance") per side in pairs, the side that goes first
- * alternating:
- *   - the library with no logger installed against the library without the hook;
+ * --cfg oc_no_log_hook: log::enabled is a constant false), and a second copy of the build
+ * without the hook, each with a client of its own on URL, and times N
+ * oc_call("get_instance") per side in rounds, the order of the sides rotating:
+ *   - the library with no logger installed against the library without the hook, and beside
+ *     it, in the same rounds, the library without the hook against its own copy: the same
+ *     code, so whatever that ratio shows is the noise of the method (which connection, which
+ *     nginx worker, where each copy landed in memory), the yardstick of "no measurable
+ *     difference";
  *   - the library with a logger at info (3) whose callback returns at once against the same
  *     library with no logger.
  * Every figure is printed as one tab-separated row: section, figure, value, detail.
@@ -85,14 +89,12 @@ static double run(const struct lib *l, long n) {
     return now() - t0;
 }
 
-/* New connections for both sides before a pair, opened before the clock starts: nginx hands
+/* A new connection for a side before each round, opened before the clock starts: nginx hands
  * each to one of its workers, and a connection served by the worker on the client's CPU answers
  * faster than one served across CPUs; a side must not keep the luckier one for the whole run. */
-static void fresh(struct lib *a, struct lib *b) {
-    connect_client(a);
-    connect_client(b);
-    run(a, 1);
-    run(b, 1);
+static void fresh(struct lib *l) {
+    connect_client(l);
+    run(l, 1);
 }
 
 static unsigned long records;
@@ -130,36 +132,43 @@ static void per_call(const char *figure, double *seconds, int rounds, long n) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 6) die("usage: logs URL N ROUNDS LIBRARY LIBRARY_WITHOUT_HOOK", NULL);
+    if (argc != 7) die("usage: logs URL N ROUNDS LIBRARY LIBRARY_WITHOUT_HOOK COPY", NULL);
     url = argv[1];
     long n = atol(argv[2]);
     int rounds = atoi(argv[3]);
-    struct lib hook, plain;
+    struct lib hook, plain, copy;
     load(&hook, argv[4]);
     load(&plain, argv[5]);
-    if (hook.handle == plain.handle) die("both paths load the same library", argv[4]);
+    load(&copy, argv[6]);
+    if (hook.handle == plain.handle || plain.handle == copy.handle)
+        die("two paths load the same library", argv[5]);
 
     double *r1 = calloc((size_t)rounds, sizeof(double)), *r2 = calloc((size_t)rounds, sizeof(double));
     double *t_plain = calloc((size_t)rounds, sizeof(double));
     double *t_hook = calloc((size_t)rounds, sizeof(double));
     double *t_logger = calloc((size_t)rounds, sizeof(double));
     double *t_hook2 = calloc((size_t)rounds, sizeof(double));
+    double *t_copy = calloc((size_t)rounds, sizeof(double));
+    double *r0 = calloc((size_t)rounds, sizeof(double));
     run(&hook, n / 10 + 10);
     run(&plain, n / 10 + 10);
+    run(&copy, n / 10 + 10);
 
-    /* The hook with no logger against no hook at all. */
+    /* The hook with no logger against no hook at all, and the control: no hook against the
+     * same code loaded twice. The three sides take turns going first. */
     for (int r = 0; r < rounds; r++) {
-        fresh(&hook, &plain);
-        if (r % 2 == 0) {
-            t_hook[r] = run(&hook, n);
-            t_plain[r] = run(&plain, n);
-        } else {
-            t_plain[r] = run(&plain, n);
-            t_hook[r] = run(&hook, n);
+        struct lib *sides[3] = {&hook, &plain, &copy};
+        double *times[3] = {t_hook, t_plain, t_copy};
+        for (int k = 0; k < 3; k++) fresh(sides[k]);
+        for (int k = 0; k < 3; k++) {
+            int side = (r + k) % 3;
+            times[side][r] = run(sides[side], n);
         }
         r1[r] = t_hook[r] / t_plain[r];
+        r0[r] = t_copy[r] / t_plain[r];
     }
     report("no logger: library / library without the hook (time ratio)", r1, rounds, n);
+    report("control: library without the hook / a copy of itself (time ratio)", r0, rounds, n);
 
     /* A logger at info that drops records against no logger, same library. */
     for (int r = 0; r < rounds; r++) {
@@ -185,5 +194,6 @@ int main(int argc, char **argv) {
     per_call("per call, library with a logger at info (us)", t_logger, rounds, n);
     hook.client_free(hook.client);
     plain.client_free(plain.client);
+    copy.client_free(copy.client);
     return 0;
 }

@@ -21,8 +21,8 @@ class _Native:
 
     ``oc_client_free`` may not run while a synchronous call uses the client, so calls count
     themselves in and out, and ``close()`` during calls leaves the freeing to the last one.
-    An asynchronous call holds its own reference once ``oc_call_async`` has returned, so it
-    counts only while it is being queued.
+    An asynchronous call holds its own reference once it is queued (``oc_queue_call`` or
+    ``oc_call_async`` has returned), so it counts only while it is being queued.
     """
 
     def __init__(self, owner: str, config: bytes) -> None:
@@ -287,7 +287,8 @@ class Client(_Base):
 class AsyncClient(_Base):
     """``Client`` for asyncio: the same constructor and methods, each a coroutine.
 
-    Calls run on the library's threads (``oc_call_async``) and complete in the event loop;
+    Calls run on the library's threads and complete in the event loop, which takes their
+    outcomes from a completion queue of the library (``oc_queue_call``) that it watches;
     no Python thread is started per call. Cancelling the task awaiting a call cancels the
     library's call, which ends within 100 ms; the task then ends with
     ``asyncio.CancelledError`` (even when a POST, PUT or PATCH may have reached the server).

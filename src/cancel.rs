@@ -23,12 +23,16 @@ struct Inner {
     hooks: Mutex<Vec<Arc<Hook>>>,
 }
 
-/// One registered action. `live` is cleared (under its lock) when the registration ends, so
-/// that an action never runs after its registration was dropped: a socket returned to the
-/// connection pool must not be shut down by a handle of a call that has finished.
+/// What a hook runs.
+type Action = Box<dyn Fn() + Send + Sync>;
+
+/// One registered action, taken out and dropped (under its lock) when the registration ends,
+/// so that an action never runs after its registration was dropped (a socket returned to the
+/// connection pool must not be shut down by a handle of a call that has finished), and what
+/// it holds goes at once: a handle kept for later calls must not keep a finished call's
+/// socket open.
 struct Hook {
-    live: Mutex<bool>,
-    action: Box<dyn Fn() + Send + Sync>,
+    action: Mutex<Option<Action>>,
 }
 
 impl std::fmt::Debug for Cancel {
@@ -59,9 +63,8 @@ impl Cancel {
             std::mem::take(&mut *hooks)
         };
         for hook in hooks {
-            let live = lock(&hook.live);
-            if *live {
-                (hook.action)();
+            if let Some(action) = &*lock(&hook.action) {
+                action();
             }
         }
     }
@@ -74,20 +77,21 @@ impl Cancel {
     /// Runs `action` when the handle is triggered, as long as the registration lives; at once
     /// when it is triggered already.
     pub(crate) fn on_trigger(&self, action: impl Fn() + Send + Sync + 'static) -> Registration {
-        let hook = Arc::new(Hook {
-            live: Mutex::new(true),
-            action: Box::new(action),
-        });
         {
             let mut hooks = lock(&self.0.hooks);
             if !self.is_triggered() {
-                hooks.retain(|h| *lock(&h.live));
+                hooks.retain(|h| lock(&h.action).is_some());
+                let hook = Arc::new(Hook {
+                    action: Mutex::new(Some(Box::new(action))),
+                });
                 hooks.push(Arc::clone(&hook));
                 return Registration(hook);
             }
         }
-        (hook.action)();
-        Registration(hook)
+        action();
+        Registration(Arc::new(Hook {
+            action: Mutex::new(None),
+        }))
     }
 }
 
@@ -98,7 +102,10 @@ pub(crate) struct Registration(Arc<Hook>);
 
 impl Drop for Registration {
     fn drop(&mut self) {
-        *lock(&self.0.live) = false;
+        // Taken out under the lock, dropped after it: a trigger running it meanwhile finishes
+        // first, and no trigger finds it afterwards.
+        let action = lock(&self.0.action).take();
+        drop(action);
     }
 }
 
@@ -183,6 +190,23 @@ mod tests {
             "runs at once when already triggered"
         );
         drop((kept, late));
+    }
+
+    #[test]
+    fn what_an_action_holds_goes_when_its_registration_ends() {
+        let c = Cancel::new();
+        let held = Arc::new(());
+        let registration = {
+            let held = Arc::clone(&held);
+            c.on_trigger(move || drop(Arc::clone(&held)))
+        };
+        assert_eq!(Arc::strong_count(&held), 2);
+        drop(registration);
+        assert_eq!(
+            Arc::strong_count(&held),
+            1,
+            "a handle kept for later calls holds nothing of a finished one"
+        );
     }
 
     #[test]

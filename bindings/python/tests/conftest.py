@@ -238,9 +238,18 @@ def client(emulator: Emulator) -> Iterator[oc.Client]:
         yield created
 
 
+def _interactive_sigint() -> None:
+    # A suite started as a background job of a non-interactive shell (`scripts/test &`,
+    # `nohup`) inherits SIGINT ignored, and so would the child: Ctrl-C could not reach it at all.
+    # The child gets the default action back, as an interactive program has it (Python then
+    # installs its own handler).
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 class Child:
     """A Python child process running a script with this package importable; it prints
-    ``ready`` when it is about to block, so that a signal can be sent at the right time."""
+    ``ready`` when it is about to block, so that a signal can be sent at the right time.
+    SIGINT starts at its default action, whatever this process has."""
 
     def __init__(self, script: str, *args: str) -> None:
         env = dict(os.environ, PYTHONPATH=str(SRC), PYTHONUNBUFFERED="1")
@@ -250,6 +259,7 @@ class Child:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
+            preexec_fn=_interactive_sigint,
         )
 
     def wait_ready(self, seconds: float = 20.0) -> None:

@@ -126,7 +126,11 @@ namespace OpenConnectors.Tests
             {
                 int callerThread = Thread.CurrentThread.ManagedThreadId;
                 bool? poolThread = null;
+                // Held by the emulator, so that the continuation is attached before the call
+                // completes (attached to a completed task, it would run here, inline).
+                Shared.Emulator.Fault("{\"method\": \"GET\", \"pathPrefix\": \"/elements/api-v2/instances\", \"count\": 1, \"delayMs\": 300}");
                 Task<string> call = client.ListInstancesAsync("{}");
+                Assert.That(call.IsCompleted, Is.False, "the call completed before its continuation was attached");
                 Task after = call.ContinueWith(t => poolThread = Thread.CurrentThread.IsThreadPoolThread, TaskContinuationOptions.ExecuteSynchronously);
                 await after;
                 Assert.That(poolThread, Is.True, "a continuation that asks to run synchronously still runs on the thread pool");

@@ -154,6 +154,48 @@ void sleep_ms(long ms) {
   }
 }
 
+mixed_call mixed_call_of(int i, const char *tag, long long id, const char *token) {
+  mixed_call m;
+  switch (i % 5) {
+    case 0:
+      m.operation = "get_instance";
+      m.request = fmt("{\"id\":%lld}", id);
+      m.kind = RESULT_INSTANCE;
+      m.want = fmt("/name = %s-instance; /token = %s", tag, token);
+      break;
+    case 1:
+      m.operation = "list_instances";
+      m.request = fmt("{\"tags\":[\"%s\"],\"pageSize\":%d}", tag, 1 + i % 3);
+      m.kind = RESULT_INSTANCE;
+      m.want = fmt("/instances has 1; /nextPage is null");
+      break;
+    case 2:
+      m.operation = "request";
+      m.request = fmt("{\"method\":\"GET\",\"path\":\"/hubs/ecommerce/orders\","
+                      "\"query\":{\"pageSize\":\"%d\"},\"elementToken\":\"%s\"}",
+                      1 + i % 7, token);
+      m.kind = RESULT_PLAIN;
+      m.want = fmt("/body has %d", 1 + i % 7);
+      break;
+    case 3:
+      m.operation = "parse_callback";
+      m.request = fmt("{\"url\":\"?code=%s-code-%d&state=st%d\",\"expectedState\":\"st%d\"}", tag,
+                      i, i, i);
+      m.kind = RESULT_CALLBACK;
+      m.want = fmt("/code = %s-code-%d; /state = st%d", tag, i, i);
+      break;
+    default:
+      m.operation = "oauth_url";
+      m.request = fmt("{\"element\":\"%s\",\"apiKey\":\"%s\",\"apiSecret\":\"%s\",\"callbackUrl\":\"%s\","
+                      "\"state\":\"%s-state-%d\"}",
+                      ELEMENT, API_KEY, API_SECRET, CALLBACK, tag, i);
+      m.kind = RESULT_PLAIN;
+      m.want = fmt("/state = %s-state-%d; has /oauthUrl", tag, i);
+      break;
+  }
+  return m;
+}
+
 char *fmt(const char *format, ...) {
   va_list args;
   int n;

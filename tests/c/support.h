@@ -284,6 +284,18 @@ long long create_instance(const oc_client *client, const char *name, const char 
 /* 1 when the list result holds the instance with this id. */
 int has_instance(const char *list_json, long long id);
 
+/* One call of the mix the asynchronous tests run, by number i: get_instance, list_instances,
+ * request through the instance, parse_callback, oauth_url (i % 5); with what its result must
+ * hold. The instance is `id`, named "<tag>-instance" with the one tag "<tag>", its token
+ * `token`; codes and states carry the tag too. request and want are malloc'd. */
+typedef struct mixed_call {
+  const char *operation;
+  char *request;
+  enum result_kind kind;
+  char *want; /* check_expect_ clauses */
+} mixed_call;
+mixed_call mixed_call_of(int i, const char *tag, long long id, const char *token);
+
 /* A formatted, malloc'd string. */
 char *fmt(const char *format, ...)
 #if defined(__GNUC__)

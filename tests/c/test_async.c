@@ -123,38 +123,10 @@ static int library_threads(void) {
   return count;
 }
 
-/* A request of the mix, by number: get, list, request through the instance, parse_callback,
- * oauth_url; each with what its result must hold. */
-static void mixed_call(async_call *c, int i, latch *done) {
-  switch (i % 5) {
-    case 0:
-      async_init(c, "get_instance", fmt("{\"id\":%lld}", g_id), RESULT_INSTANCE,
-                 fmt("/name = async-instance; /token = %s", g_token), done);
-      break;
-    case 1:
-      async_init(c, "list_instances", fmt("{\"tags\":[\"async\"],\"pageSize\":%d}", 1 + i % 3),
-                 RESULT_INSTANCE, fmt("/instances has 1; /nextPage is null"), done);
-      break;
-    case 2:
-      async_init(c, "request",
-                 fmt("{\"method\":\"GET\",\"path\":\"/hubs/ecommerce/orders\","
-                     "\"query\":{\"pageSize\":\"%d\"},\"elementToken\":\"%s\"}",
-                     1 + i % 7, g_token),
-                 RESULT_PLAIN, fmt("/body has %d", 1 + i % 7), done);
-      break;
-    case 3:
-      async_init(c, "parse_callback",
-                 fmt("{\"url\":\"?code=async-code-%d&state=st%d\",\"expectedState\":\"st%d\"}", i, i, i),
-                 RESULT_CALLBACK, fmt("/code = async-code-%d; /state = st%d", i, i), done);
-      break;
-    default:
-      async_init(c, "oauth_url",
-                 fmt("{\"element\":\"%s\",\"apiKey\":\"%s\",\"apiSecret\":\"%s\",\"callbackUrl\":\"%s\","
-                     "\"state\":\"async-state-%d\"}",
-                     ELEMENT, API_KEY, API_SECRET, CALLBACK, i),
-                 RESULT_PLAIN, fmt("/state = async-state-%d; has /oauthUrl", i), done);
-      break;
-  }
+/* A request of the mix (mixed_call_of), tagged "async". */
+static void async_mixed(async_call *c, int i, latch *done) {
+  mixed_call m = mixed_call_of(i, "async", g_id, g_token);
+  async_init(c, m.operation, m.request, m.kind, m.want, done);
 }
 
 /* ---- 100 calls at once ------------------------------------------------------------------------------ */
@@ -179,7 +151,7 @@ static void test_hundred_at_once(void) {
   latch_init(&done, g_at_once);
   t0 = now_ms();
   for (i = 0; i < g_at_once; i++) {
-    mixed_call(&calls[i], i, &done);
+    async_mixed(&calls[i], i, &done);
     async_queue(&calls[i], g_client, NULL);
   }
   /* While the first 64 are held, the pool is full: no more threads, no more requests. */
@@ -389,7 +361,7 @@ static void test_waits_and_calls(void) {
   }
   latch_init(&calls_done, (int)NELEMS(calls));
   for (i = 0; i < NELEMS(calls); i++) {
-    mixed_call(&calls[i], (int)i, &calls_done);
+    async_mixed(&calls[i], (int)i, &calls_done);
     async_queue(&calls[i], g_client, NULL);
   }
   CHECK_MSG(latch_wait(&calls_done, wait_limit_ms()), "platform calls waited for the waits");
@@ -507,7 +479,7 @@ static void *stress_main(void *arg) {
         latch_count_down(w->done);
         break;
       case 1: /* asynchronous */
-        mixed_call(c, i, w->done);
+        async_mixed(c, i, w->done);
         async_queue(c, g_client, NULL);
         break;
       case 2: /* asynchronous, cancelled at once, the handle freed at once */

@@ -112,42 +112,24 @@ static void slot_init(slot *s, const char *operation, char *request, enum result
   s->status_alt = status_alt;
 }
 
-/* get_instance of the shared instance, with what its result must hold. */
-static void slot_get(slot *s) {
-  slot_init(s, "get_instance", fmt("{\"id\":%lld}", g_id), RESULT_INSTANCE,
-            fmt("/name = queue-instance; /token = %s", g_token), OC_OK, OC_OK);
+/* A call of the mix (mixed_call_of), tagged "queue": get, list, request through the instance,
+ * parse_callback, oauth_url. */
+static void slot_mixed(slot *s, int i) {
+  mixed_call m = mixed_call_of(i, "queue", g_id, g_token);
+  slot_init(s, m.operation, m.request, m.kind, m.want, OC_OK, OC_OK);
 }
 
-/* A call of the mix, by number: get, list, request through the instance, parse_callback,
- * oauth_url. */
-static void slot_mixed(slot *s, int i) {
-  switch (i % 5) {
-    case 0:
-      slot_get(s);
-      break;
-    case 1:
-      slot_init(s, "list_instances", fmt("{\"tags\":[\"queue\"],\"pageSize\":%d}", 1 + i % 3),
-                RESULT_INSTANCE, fmt("/instances has 1; /nextPage is null"), OC_OK, OC_OK);
-      break;
-    case 2:
-      slot_init(s, "request",
-                fmt("{\"method\":\"GET\",\"path\":\"/hubs/ecommerce/orders\","
-                    "\"query\":{\"pageSize\":\"%d\"},\"elementToken\":\"%s\"}",
-                    1 + i % 7, g_token),
-                RESULT_PLAIN, fmt("/body has %d", 1 + i % 7), OC_OK, OC_OK);
-      break;
-    case 3:
-      slot_init(s, "parse_callback",
-                fmt("{\"url\":\"?code=queue-code-%d&state=st%d\",\"expectedState\":\"st%d\"}", i, i, i),
-                RESULT_CALLBACK, fmt("/code = queue-code-%d; /state = st%d", i, i), OC_OK, OC_OK);
-      break;
-    default:
-      slot_init(s, "oauth_url",
-                fmt("{\"element\":\"%s\",\"apiKey\":\"%s\",\"apiSecret\":\"%s\",\"callbackUrl\":\"%s\","
-                    "\"state\":\"queue-state-%d\"}",
-                    ELEMENT, API_KEY, API_SECRET, CALLBACK, i),
-                RESULT_PLAIN, fmt("/state = queue-state-%d; has /oauthUrl", i), OC_OK, OC_OK);
-      break;
+/* get_instance of the shared instance, with what its result must hold (the mix's first). */
+static void slot_get(slot *s) { slot_mixed(s, 0); }
+
+/* Frees what a slot holds besides its completion (request and expectations). */
+static void slots_release(slot *slots, size_t count) {
+  size_t i;
+  for (i = 0; i < count; i++) {
+    free(slots[i].request);
+    free(slots[i].want);
+    slots[i].request = NULL;
+    slots[i].want = NULL;
   }
 }
 
@@ -225,11 +207,8 @@ static int slot_check(slot *s, const char *what) {
     }
   }
   oc_string_free(s->json);
-  free(s->request);
-  free(s->want);
   s->json = NULL;
-  s->request = NULL;
-  s->want = NULL;
+  slots_release(s, 1);
   return ok;
 }
 
@@ -859,12 +838,8 @@ static void test_freed(void) {
          "cancel\n",
          now_ms() - t0);
   close(copy);
-  free(first.request);
-  free(first.want);
-  for (i = 0; i < 10; i++) {
-    free(slots[i].request);
-    free(slots[i].want);
-  }
+  slots_release(&first, 1);
+  slots_release(slots, 10);
   emu_clear_faults();
 
   /* Freed right after queueing, the calls not held: they complete with nobody to take them. */
@@ -877,10 +852,7 @@ static void test_freed(void) {
   oc_queue_free(q);
   CHECK_MSG(hung_up(copy, wait_limit_ms()), "the descriptor did not close after the calls ended");
   close(copy);
-  for (i = 0; i < 20; i++) {
-    free(slots[i].request);
-    free(slots[i].want);
-  }
+  slots_release(slots, 20);
 
   /* The client freed right after queueing: the calls still complete, with their documents. */
   client = emu_client("");
@@ -910,10 +882,7 @@ static void test_freed(void) {
   oc_queue_free(q);
   CHECK_MSG(hung_up(copy, wait_limit_ms()), "the descriptor did not close after the calls ended");
   close(copy);
-  for (i = 0; i < 5; i++) {
-    free(slots[i].request);
-    free(slots[i].want);
-  }
+  slots_release(slots, 5);
 }
 
 /* ---- 4 threads queueing while one takes ---------------------------------------------------------------- */

@@ -137,22 +137,6 @@ fn bounded_call(name: &CStr, request: &CStr, out: &mut *mut c_char) -> oc_status
     status
 }
 
-/// Every operation of the library, in the order of the target's own calls of their functions
-/// (the seven client operations, then `oc_parse_callback`, none for `await_callback`, then
-/// `oc_verify_webhook`).
-const OPERATIONS: [&CStr; 10] = [
-    c"oauth_url",
-    c"create_instance",
-    c"get_instance",
-    c"list_instances",
-    c"update_instance",
-    c"delete_instance",
-    c"request",
-    c"parse_callback",
-    c"await_callback",
-    c"verify_webhook",
-];
-
 /// What a queued call is compared to.
 enum Reference<'a> {
     /// What `oc_call` returned for the same name and request: the queue refuses at once only
@@ -365,25 +349,28 @@ fuzz_target!(|data: &[u8]| {
         assert_ne!(status, oc_status::OC_OK, "{name}: OC_OK from a closed port: {text}");
         assert!(!text.contains("fuzz-user-secret") && !text.contains("fuzz-org-secret"),
             "{name}: a configured secret in the answer: {text}");
-        named.push((status, text));
+        named.push((&name["oc_".len()..], (status, text)));
     }
 
     // The same through a completion queue: oc_call's name and request, and an operation of
     // the library picked by the input's length with the whole input as its request (the
     // fuzzer seldom finds a name for the first line by itself).
-    let pick = data.len() % OPERATIONS.len();
-    let reference = match pick {
-        0..=6 => Some(&named[pick]),
-        7 => Some(&parsed),
-        8 => None,
-        _ => Some(&verified),
+    // The library's own table of operations; the reference is what the target got from the
+    // function of that name (it does not call oc_await_callback).
+    let picked = openconnectors::OPERATIONS[data.len() % openconnectors::OPERATIONS.len()].name;
+    let reference = match picked {
+        "parse_callback" => Some(&parsed),
+        "verify_webhook" => Some(&verified),
+        "await_callback" => None,
+        other => named.iter().find(|(name, _)| *name == other).map(|(_, outcome)| outcome),
     };
+    let picked = CString::new(picked).expect("an operation name holds no NUL");
     queued_calls(
         &input,
         &[
             (&name, &request, Reference::Call(call.0, &call.1)),
             (
-                OPERATIONS[pick],
+                &picked,
                 &input,
                 Reference::Named(reference.map(|(status, text)| (*status, text.as_str()))),
             ),

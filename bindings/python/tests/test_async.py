@@ -214,6 +214,23 @@ def test_errors_come_through(emulator: Emulator) -> None:
     run(main())
 
 
+async def fifty_calls_and_a_cancelled_one(
+    emulator: Emulator, instance_id: int, outcomes: type
+) -> None:
+    """50 calls at once on a new client, then one cancelled by ``wait_for``; the running loop
+    gets its outcomes through ``outcomes`` (``_Polled`` or ``_Delivered``)."""
+    async with emulator.async_client() as client:
+        results = await asyncio.gather(*(client.get_instance(instance_id) for _ in range(50)))
+        assert [r["id"] for r in results] == [instance_id] * 50
+        assert isinstance(_async._outcomes[asyncio.get_running_loop()], outcomes)
+        emulator.delay(5)
+        started = time.monotonic()
+        with pytest.raises(asyncio.TimeoutError):
+            await asyncio.wait_for(client.list_instances(), 0.2)
+        assert time.monotonic() - started < 0.8
+        assert _async.pending() == 0
+
+
 def _open_descriptors() -> int:
     return len(os.listdir("/proc/self/fd"))
 
@@ -232,17 +249,8 @@ def test_outcomes_reach_the_loop_through_a_completion_queue_without_python_callb
     with emulator.client() as setup:
         instance = emulator.new_instance(setup)
 
-    async def main() -> None:
-        async with emulator.async_client() as client:
-            results = await asyncio.gather(
-                *(client.get_instance(instance["id"]) for _ in range(50))
-            )
-            assert [r["id"] for r in results] == [instance["id"]] * 50
-            assert isinstance(_async._outcomes[asyncio.get_running_loop()], _async._Polled)
-            emulator.delay(5)
-            with pytest.raises(asyncio.TimeoutError):
-                await asyncio.wait_for(client.list_instances(), 0.2)
-            assert _async.pending() == 0
+    def main() -> Any:
+        return fifty_calls_and_a_cancelled_one(emulator, instance["id"], _async._Polled)
 
     run(main())  # the first loop may make descriptors of its own that stay (the emulator's)
     gc.collect()
@@ -266,23 +274,11 @@ def test_loops_that_cannot_watch_a_descriptor_get_outcomes_through_callbacks(
     with emulator.client() as setup:
         instance = emulator.new_instance(setup)
 
-    async def main() -> None:
-        async with emulator.async_client() as client:
-            results = await asyncio.gather(
-                *(client.get_instance(instance["id"]) for _ in range(50))
-            )
-            assert [r["id"] for r in results] == [instance["id"]] * 50
-            assert isinstance(_async._outcomes[asyncio.get_running_loop()], _async._Delivered)
-            emulator.delay(5)
-            started = time.monotonic()
-            with pytest.raises(asyncio.TimeoutError):
-                await asyncio.wait_for(client.list_instances(), 0.2)
-            assert time.monotonic() - started < 0.8
-            assert _async.pending() == 0
-
     loop = NoReaders()
     try:
-        loop.run_until_complete(main())
+        loop.run_until_complete(
+            fifty_calls_and_a_cancelled_one(emulator, instance["id"], _async._Delivered)
+        )
     finally:
         loop.close()
 

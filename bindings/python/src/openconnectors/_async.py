@@ -133,7 +133,7 @@ class _Delivered:
     loop (it is the value of a ``WeakKeyDictionary`` keyed by the loop).
     """
 
-    __slots__ = ("__weakref__", "_ready", "_scheduled")
+    __slots__ = ("_ready", "_scheduled")
 
     def __init__(self) -> None:
         self._ready: collections.deque[tuple[_AsyncCall, int, bytes | None]] = collections.deque()

@@ -11,9 +11,12 @@ venv="$checkout/target/py-venv"
 if [ ! -x "$venv/bin/python" ]; then
     "${PYTHON:-python3}" -m venv "$venv"
 fi
-# Pinned linters: a newer release may add rules to the selected sets.
-requirements=("pytest>=7" "ruff==0.17.6" "black==26.10.1")
+# Pinned linters: a newer release may add rules to the selected sets. msgspec, the optional
+# decoder, so that the suite's calls go through it (test_json.py also runs the standard
+# library's decoder, and a process without msgspec); pinned to the release its tests compare.
+requirements=("pytest>=7" "ruff==0.17.6" "black==26.10.1" "msgspec==0.23.0")
 if ! "$venv/bin/python" -c "import pytest" 2>/dev/null \
+    || [ "$("$venv/bin/python" -c "import msgspec; print(msgspec.__version__)" 2>/dev/null)" != "0.23.0" ] \
     || [ "$("$venv/bin/ruff" --version 2>/dev/null)" != "ruff 0.17.6" ] \
     || ! "$venv/bin/black" --version 2>/dev/null | grep -q "^black, 26.10.1 "; then
     "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "${requirements[@]}"

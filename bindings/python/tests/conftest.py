@@ -1,8 +1,11 @@
 """Shared test helpers: the platform emulator as a subprocess (reset before each test that uses
-it), a browser that follows redirects, free ports, and Python child processes."""
+it), a platform that answers one fixed document, a browser that follows redirects, free ports,
+and Python child processes."""
 
 from __future__ import annotations
 
+import contextlib
+import http.server
 import json
 import os
 import select
@@ -236,6 +239,34 @@ def emulator(emulator_process: Emulator) -> Emulator:
 def client(emulator: Emulator) -> Iterator[oc.Client]:
     with emulator.client() as created:
         yield created
+
+
+class _FixedAnswer(http.server.BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        body: bytes = self.server.body  # type: ignore[attr-defined]
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def platform_answering(body: bytes) -> Iterator[str]:
+    """A purpose-built platform on loopback that answers every GET with ``body`` (what the
+    emulator would never send); yields its base URL."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _FixedAnswer)
+    server.body = body  # type: ignore[attr-defined]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}{BASE_PATH}"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def _interactive_sigint() -> None:

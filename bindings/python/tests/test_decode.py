@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import http.server
 import json
 import sys
-import threading
 from typing import Any, Callable, Iterator
 
 import pytest
-from conftest import ORGANIZATION_SECRET, USER_SECRET, Emulator
+from conftest import ORGANIZATION_SECRET, USER_SECRET, Emulator, platform_answering
 
 import openconnectors as oc
-from openconnectors import _ffi
+from openconnectors import _ffi, _json
 
 # Deeper than any Python's JSON decoder goes; the library checks JSON without recursion, so it
 # passes such an answer on as it came.
@@ -20,29 +18,11 @@ DEPTH = 100_000
 DEEP = b'{"id": 1, "nested": ' + b"[" * DEPTH + b"]" * DEPTH + b"}"
 
 
-class _DeepAnswers(http.server.BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(DEEP)))
-        self.end_headers()
-        self.wfile.write(DEEP)
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-
 @pytest.fixture
 def deep_server() -> Iterator[str]:
-    """A purpose-built platform on loopback that answers every GET with ``DEEP``."""
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _DeepAnswers)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/elements/api-v2"
-    finally:
-        server.shutdown()
-        server.server_close()
+    """A platform that answers every GET with ``DEEP``."""
+    with platform_answering(DEEP) as base_url:
+        yield base_url
 
 
 def test_a_deeply_nested_instance_is_a_decode_error(deep_server: str) -> None:
@@ -86,10 +66,13 @@ def _with_recursion_limit(margin: int, action: Callable[[], Any]) -> Any:
         sys.setrecursionlimit(previous)
 
 
-def test_a_nested_body_read_back_from_the_emulator(emulator: Emulator, client: oc.Client) -> None:
+@pytest.mark.parametrize("decoder", ["decode_with_stdlib", "decode_with_msgspec"])
+def test_a_nested_body_read_back_from_the_emulator(
+    decoder: str, emulator: Emulator, client: oc.Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The emulator keeps what is posted to a hub resource; read back with little recursion
-    left, the document is too deep for Python's decoder (where that decoder follows the
-    recursion limit, as CPython up to 3.11 does)."""
+    left, the document is too deep for Python's decoders (where the standard library's follows
+    the recursion limit, as CPython up to 3.11 does; msgspec's follows it too)."""
     depth = 120  # about as deep as the library and the emulator take a request
     nested: Any = []
     for _ in range(depth):
@@ -108,6 +91,7 @@ def test_a_nested_body_read_back_from_the_emulator(emulator: Emulator, client: o
     )
     path = f"/hubs/ecommerce/orders/{created['body']['id']}"
     assert client.request("GET", path, element_token=token)["body"]["n"] == nested
+    monkeypatch.setattr(_ffi, "_decode", getattr(_json, decoder))
     with pytest.raises(oc.DecodeError) as caught:
         _with_recursion_limit(60, lambda: client.request("GET", path, element_token=token))
     assert "RecursionError" in caught.value.message

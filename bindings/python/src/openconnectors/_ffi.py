@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ._errors import decode_error, error_from_document
+from ._json import decode as _decode
 from ._status import Status
 from ._version import __version__
 
@@ -182,23 +183,6 @@ _oc_string_free = lib.oc_string_free
 _string_at = ctypes.string_at
 _OK = int(Status.OK)  # a plain int compares a little faster, on every call
 _byref = ctypes.byref
-# json.loads(bytes) guesses the encoding in Python code first, about 1.5 us per call; the
-# library's text is always UTF-8. raw_decode skips decode()'s two whitespace regexes; the
-# platform's documents come as sent, often with a newline after them. Text that raw_decode
-# rejects (blanks before it, or an error) goes through decode(), which says what is wrong.
-_decoder = json.JSONDecoder()
-_raw_decode = _decoder.raw_decode
-_full_decode = _decoder.decode
-
-
-def _decode(text: str) -> Any:
-    try:
-        value, end = _raw_decode(text)
-    except ValueError:
-        return _full_decode(text)
-    if end != len(text) and not text[end:].isspace():
-        return _full_decode(text)  # raises: more than one value
-    return value
 
 
 def status_name(status: int) -> str:
@@ -230,7 +214,7 @@ def result(status: int, text: bytes | None) -> Any:
     """
     if status == _OK and text is not None:
         try:
-            return _decode(text.decode("utf-8"))
+            return _decode(text)
         except (ValueError, RecursionError) as exc:
             # The exception's own message names no content; its ``doc`` attribute would.
             raise decode_error(f"{type(exc).__name__}: {exc}") from None
@@ -240,7 +224,7 @@ def result(status: int, text: bytes | None) -> Any:
         document = {"error": {"message": "the library returned OC_OK without a result"}}
     elif text is not None:
         try:
-            document = _decode(text.decode("utf-8"))
+            document = _decode(text)
         except (ValueError, RecursionError):
             document = None
     raise error_from_document(status, document)

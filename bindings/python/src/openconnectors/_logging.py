@@ -23,12 +23,12 @@ keeps them from clashing with ``LogRecord``'s own attributes (``message``, ``lev
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 from typing import Any
 
 from . import _ffi
+from ._json import decode
 
 __all__ = ["FIELD_PREFIX", "LOGGER", "TRACE", "configure_logging", "refresh", "uninstall"]
 
@@ -65,7 +65,7 @@ def _on_record(_user_data: int | None, level: int, record_json: bytes | None) ->
     try:
         python_level = _LEVELS[min(max(level, 1), len(_LEVELS)) - 1]
         if record_json is not None and LOGGER.isEnabledFor(python_level):
-            fields = json.loads(record_json)
+            fields = decode(record_json)
             extra = {FIELD_PREFIX + str(name): value for name, value in fields.items()}
             message = str(fields.get("message", ""))
             where = _ffi.library_path

@@ -6,6 +6,7 @@ import copy
 import gc
 import json
 import pickle
+import random
 import threading
 import time
 
@@ -103,6 +104,57 @@ def test_close_while_a_call_runs_waits_for_it(emulator: Emulator) -> None:
     assert "instances" in results[0]
     with pytest.raises(oc.ClientClosedError):
         client.list_instances()
+
+
+def _close_while_threads_call(emulator: Emulator, pause: float) -> None:
+    client = emulator.client()
+    native = client._native
+    pointer = native._pointer
+    frees: list[tuple[int, int]] = []
+    real_free = native._free
+
+    def free(freed: int) -> None:
+        frees.append((freed, len(native._calls)))
+        real_free(freed)
+
+    native._free = free
+    start = threading.Barrier(9)
+    outcomes: list[object] = []
+
+    def work() -> None:
+        start.wait()
+        calls = 0
+        while True:
+            try:
+                client.list_instances()
+                calls += 1
+            except oc.ClientClosedError:
+                outcomes.append(calls)
+                return
+            except BaseException as error:
+                outcomes.append(error)
+                return
+
+    threads = [threading.Thread(target=work) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    start.wait()
+    time.sleep(pause)
+    client.close()
+    for thread in threads:
+        thread.join()
+    assert frees == [(pointer, 0)]
+    assert len(outcomes) == 8
+    assert all(isinstance(outcome, int) for outcome in outcomes), outcomes
+
+
+def test_close_while_threads_call_frees_once_after_the_last(emulator: Emulator) -> None:
+    """Eight threads call in a loop while the main thread closes the client: the native
+    client is freed exactly once, with no call inside it, and every call either completes or
+    raises ``ClientClosedError``."""
+    rng = random.Random(3)
+    for _ in range(25):
+        _close_while_threads_call(emulator, rng.uniform(0, 0.01))
 
 
 def test_repr_shows_no_secret(emulator: Emulator, client: oc.Client) -> None:

@@ -150,13 +150,14 @@ def _run_in_main_thread(
             return start(client, operation, request, handle).wait()
         if previous is _NO_SIGNAL:
             return _ffi_call(client, operation, request, handle.pointer)
-        lock = watcher.lock
-        with lock:
-            outer, watcher.running = watcher.running, handle
+        # Only this thread sets ``running``, and an untriggered handle may be triggered from
+        # the moment it is there: no lock to put it there. Taking it back needs the lock: once
+        # the call has it back, no trigger may reach it (it goes back to the spare handles).
+        outer, watcher.running = watcher.running, handle
         try:
             return _ffi_call(client, operation, request, handle.pointer)
         finally:
-            with lock:
+            with watcher.lock:
                 watcher.running = outer
             if previous != fd:
                 _set_wakeup_fd(previous)

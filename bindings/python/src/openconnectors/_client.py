@@ -5,7 +5,7 @@ from __future__ import annotations
 import ctypes
 import threading
 from types import TracebackType
-from typing import Any, Coroutine, Mapping
+from typing import Any, Callable, Coroutine, Mapping, TypeVar
 
 from . import _async, _call, _ffi, _logging
 from . import _request as req
@@ -14,6 +14,7 @@ from ._errors import ClientClosedError
 from ._status import Status
 
 InstanceId = int
+T = TypeVar("T")
 
 
 class _Native:
@@ -23,12 +24,18 @@ class _Native:
     themselves in and out, and ``close()`` during calls leaves the freeing to the last one.
     An asynchronous call holds its own reference once it is queued (``oc_queue_call`` or
     ``oc_call_async`` has returned), so it counts only while it is being queued.
+
+    Counting takes no lock: a call appends an item to ``_calls`` before it reads the pointer
+    and pops it when done (``list.append`` and ``list.pop`` are atomic), and ``close()``
+    clears the pointer before it looks at ``_calls``; so either the call sees no pointer, or
+    ``close()`` sees the call and leaves the pointer in ``_free_when_idle``. Whoever then finds
+    no call left takes that pointer under ``_lock`` and frees it, exactly once.
     """
 
     def __init__(self, owner: str, config: bytes) -> None:
         self._owner = owner
         self._lock = threading.Lock()
-        self._running = 0
+        self._calls: list[None] = []
         self._pointer: int | None = None
         self._free_when_idle: int | None = None
         self._free = _ffi.lib.oc_client_free
@@ -46,35 +53,21 @@ class _Native:
     def closed(self) -> bool:
         return self._pointer is None
 
-    def enter(self) -> int:
+    def _free_if_idle(self) -> None:
         with self._lock:
-            pointer = self._pointer
-            if pointer is None:
-                message = f"the {self._owner} is closed"
-                raise ClientClosedError(
-                    message, None, {"kind": "client_closed", "message": message}
-                )
-            self._running += 1
-        return pointer
-
-    def leave(self) -> None:
-        with self._lock:
-            self._running -= 1
-            idle = None
-            if not self._running:
-                idle, self._free_when_idle = self._free_when_idle, None
-        if idle:
-            self._free(idle)
+            pointer = self._free_when_idle
+            if pointer is None or self._calls:
+                return
+            self._free_when_idle = None
+        self._free(pointer)
 
     def close(self) -> None:
         with self._lock:
             pointer, self._pointer = self._pointer, None
             if pointer is None:
                 return
-            if self._running:
-                self._free_when_idle = pointer
-                return
-        self._free(pointer)
+            self._free_when_idle = pointer
+        self._free_if_idle()
 
     def __del__(self) -> None:
         # No call can be running: each holds a reference to its client, which holds this.
@@ -83,20 +76,22 @@ class _Native:
             self._pointer = self._free_when_idle = None
             self._free(pointer)
 
-    def run(self, operation: bytes, request: bytes, cancel: CancelToken | None) -> dict[str, Any]:
-        pointer = self.enter()
+    def use(self, action: Callable[..., T], *args: Any) -> T:
+        """``action(pointer, *args)``, counted as a call of this client (see above)."""
+        calls = self._calls
+        calls.append(None)
         try:
-            result: dict[str, Any] = _call.run(pointer, operation, request, cancel)
+            pointer = self._pointer
+            if pointer is None:
+                message = f"the {self._owner} is closed"
+                raise ClientClosedError(
+                    message, None, {"kind": "client_closed", "message": message}
+                )
+            return action(pointer, *args)
         finally:
-            self.leave()
-        return result
-
-    def enqueue(self, submit: _async.Submit) -> None:
-        pointer = self.enter()
-        try:
-            submit(pointer)
-        finally:
-            self.leave()
+            calls.pop()
+            if self._free_when_idle is not None:
+                self._free_if_idle()
 
 
 class _Base:
@@ -207,7 +202,7 @@ class Client(_Base):
         request = req.oauth_url(
             element, api_key, api_secret, callback_url, state, scope, site_address, params
         )
-        return self._native.run(req.OAUTH_URL, request, cancel)
+        return self._native.use(_call.run, req.OAUTH_URL, request, cancel)
 
     def create_instance(
         self, instance: Mapping[str, Any], *, cancel: CancelToken | None = None
@@ -219,14 +214,14 @@ class Client(_Base):
         the platform's instance (with ``id`` and ``token``).
         """
         request = _ffi.encode(instance)
-        return self._native.run(req.CREATE_INSTANCE, request, cancel)
+        return self._native.use(_call.run, req.CREATE_INSTANCE, request, cancel)
 
     def get_instance(
         self, instance_id: InstanceId, *, cancel: CancelToken | None = None
     ) -> dict[str, Any]:
         """The instance with this id (``GET /instances/{id}``)."""
         request = req.instance_id(instance_id)
-        return self._native.run(req.GET_INSTANCE, request, cancel)
+        return self._native.use(_call.run, req.GET_INSTANCE, request, cancel)
 
     def list_instances(
         self,
@@ -239,7 +234,7 @@ class Client(_Base):
     ) -> dict[str, Any]:
         """One page of instances: ``{"instances": [...], "nextPage": token or None}``."""
         request = req.list_instances(tags, search_text, page_size, next_page)
-        return self._native.run(req.LIST_INSTANCES, request, cancel)
+        return self._native.use(_call.run, req.LIST_INSTANCES, request, cancel)
 
     def update_instance(
         self,
@@ -254,14 +249,14 @@ class Client(_Base):
         With ``providerData.code`` in ``instance`` it re-authenticates. Returns the instance.
         """
         request = req.update_instance(instance_id, instance, partial)
-        return self._native.run(req.UPDATE_INSTANCE, request, cancel)
+        return self._native.use(_call.run, req.UPDATE_INSTANCE, request, cancel)
 
     def delete_instance(
         self, instance_id: InstanceId, *, cancel: CancelToken | None = None
     ) -> dict[str, Any]:
         """Delete an instance; returns ``{"id": ..., "deleted": True}``."""
         request = req.instance_id(instance_id)
-        return self._native.run(req.DELETE_INSTANCE, request, cancel)
+        return self._native.use(_call.run, req.DELETE_INSTANCE, request, cancel)
 
     def request(
         self,
@@ -281,7 +276,7 @@ class Client(_Base):
         answer raises ``ApiError``.
         """
         request = req.request(method, path, query, body, element_token, headers)
-        return self._native.run(req.REQUEST, request, cancel)
+        return self._native.use(_call.run, req.REQUEST, request, cancel)
 
 
 class AsyncClient(_Base):
@@ -315,7 +310,7 @@ class AsyncClient(_Base):
         self, operation: bytes, request: bytes, cancel: CancelToken | None
     ) -> Coroutine[Any, Any, dict[str, Any]]:
         # The coroutine of run_async itself, for the method to await: no coroutine of its own.
-        return _async.run_async(self._native.enqueue, operation, request, cancel)
+        return _async.run_async(self._native.use, operation, request, cancel)
 
     async def oauth_url(
         self,

@@ -76,8 +76,8 @@ class _Watcher:
 
     def __init__(self) -> None:
         # ``running``: the handle of the main thread's call in progress, which Ctrl-C
-        # triggers; changed and triggered under ``lock`` only, so that once the call has
-        # taken it back, no trigger can reach it.
+        # triggers. Triggered under ``lock`` only, and taken back by the call under ``lock``,
+        # so that once the call has it back, no trigger can reach it.
         self.lock = threading.Lock()
         self.running: Handle | None = None
         self._reader, self._writer = socket.socketpair()
@@ -97,9 +97,10 @@ class _Watcher:
                 return
             if sigint in data and _getsignal(_SIGINT) is _default_int_handler:
                 with self.lock:
-                    if self.running is not None:
-                        self.running.interrupted = True
-                        self.running.trigger()
+                    running = self.running  # read once: the main thread may replace it
+                    if running is not None:
+                        running.interrupted = True
+                        running.trigger()
 
 
 _watcher: _Watcher | None = None

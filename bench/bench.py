@@ -5,7 +5,9 @@
 Pairs the package's ``Client.get_instance(1)`` with ``requests.Session().get(...).json()``,
 ``httpx.Client().get(...).json()`` and ``http.client.HTTPConnection`` (kept alive) with
 ``json.loads``: each pair times N calls of each side, alternating which goes first, and the
-ratio other/ours of every pair is kept. Also ``openconnectors.parse_callback`` per call.
+ratio other/ours of every pair is kept (the others decode with the standard library's ``json``;
+ours with msgspec when it is installed, as bench/run does). Also ``openconnectors.parse_callback``
+per call.
 Every figure is printed as one tab-separated row: section, figure, value, detail.
 """
 
@@ -35,6 +37,15 @@ STATE = "OFGF74i9-YSVQhxq5UgRoJzM8ljBO8ssnplSDOKFaXs"
 
 def row(section: str, figure: str, value: str, detail: str) -> None:
     print(f"{section}\t{figure}\t{value}\t{detail}", flush=True)
+
+
+def decoder() -> str:
+    """Which JSON decoder the package uses in this process."""
+    if openconnectors._json.decode is openconnectors._json.decode_with_stdlib:
+        return "decoded by the standard library's json"
+    import msgspec
+
+    return f"decoded by msgspec {msgspec.__version__}"
 
 
 def timed(call: Callable[[], object], n: int) -> float:
@@ -139,7 +150,7 @@ def main() -> None:
         "Python",
         "ours (Client.get_instance) per call (us)",
         f"{statistics.median(per_call_ours) / n * 1e6:.1f}",
-        "median over all pairs",
+        f"median over all pairs; {decoder()}",
     )
 
     def parse() -> object:

@@ -12,7 +12,11 @@ the wakeup-fd watcher), from another thread (``oc_call`` as is), from the main t
 SIGINT ignored (``oc_call`` as is), and from the main thread when SIGINT has a handler of its
 own (the call goes through ``oc_call_async`` and a wait; reported without a target). Beside
 them, in the same pairs, the floor of any ctypes binding that returns a ``dict``: ``oc_call``,
-``string_at``, ``oc_string_free`` and ``json.loads``, without the package.
+``string_at``, ``oc_string_free`` and ``json.loads``, without the package. The package decodes
+with msgspec when it is installed (bench/run installs it, as ``openconnectors[speedups]`` does);
+then the same pairs also measure it with the standard library's decoder, what a plain
+``pip install openconnectors`` gets, and the floor with msgspec's decoder instead of
+``json.loads``.
 
 Throughput: TOTAL calls with INFLIGHT of them in flight through ``AsyncClient`` (as many
 coroutines, each awaiting its calls one after the other, on one event loop) against the same
@@ -34,6 +38,7 @@ import time
 from typing import Callable, TypeVar
 
 import openconnectors as oc
+from openconnectors import _ffi, _json
 
 USER_SECRET = "u"
 ORG_SECRET = "o"
@@ -115,17 +120,20 @@ def main() -> None:
             raise SystemExit("binding.py: a C call failed")
         return seconds, time.process_time() - cpu
 
-    def floor_loop() -> tuple[float, float]:
-        out = ctypes.c_void_p()
-        reference = ctypes.byref(out)
-        started, cpu = time.perf_counter(), time.process_time()
-        for _ in range(n):
-            if bare_call(pointer, OPERATION, REQUEST, None, reference) != 0:
-                raise SystemExit("binding.py: a C call failed")
-            text = ctypes.string_at(out.value)
-            bare_free(out.value)
-            json.loads(text)
-        return time.perf_counter() - started, time.process_time() - cpu
+    def floor_loop(decode: Callable[[bytes], object]) -> Callable[[], tuple[float, float]]:
+        def loop() -> tuple[float, float]:
+            out = ctypes.c_void_p()
+            reference = ctypes.byref(out)
+            started, cpu = time.perf_counter(), time.process_time()
+            for _ in range(n):
+                if bare_call(pointer, OPERATION, REQUEST, None, reference) != 0:
+                    raise SystemExit("binding.py: a C call failed")
+                text = ctypes.string_at(out.value)
+                bare_free(out.value)
+                decode(text)
+            return time.perf_counter() - started, time.process_time() - cpu
+
+        return loop
 
     def python_loop() -> tuple[float, float]:
         get = client.get_instance
@@ -134,7 +142,40 @@ def main() -> None:
             get(1)
         return time.perf_counter() - started, time.process_time() - cpu
 
+    def stdlib_loop() -> tuple[float, float]:
+        decode = _ffi._decode
+        _ffi._decode = _json.decode_with_stdlib
+        try:
+            return python_loop()
+        finally:
+            _ffi._decode = decode
+
+    # What each path measures beside the C loop and the package (as installed), in the same
+    # pairs: (loop, figure, detail).
     Loop = Callable[[], tuple[float, float]]
+    beside: dict[str, tuple[Loop, str, str]] = {}
+    if _json.msgspec_decode is not None:
+        import msgspec
+
+        decoder = f"decoded by msgspec {msgspec.__version__}"
+        beside["stdlib"] = (
+            stdlib_loop,
+            "binding cost over C, {}, standard library's json (us/call)",
+            "the same pairs, msgspec not used",
+        )
+        beside["msgspec floor"] = (
+            floor_loop(_json.msgspec_decode),
+            "of which ctypes + msgspec alone, no package, {} (us/call)",
+            "the same pairs",
+        )
+    else:
+        decoder = "decoded by the standard library's json (msgspec not installed)"
+    beside["floor"] = (
+        floor_loop(json.loads),
+        "of which ctypes + json.loads alone, no package, {} (us/call)",
+        "the same pairs",
+    )
+
     paths: list[tuple[str, Callable[[Loop], tuple[float, float]], bool]] = [
         ("main thread", with_default_sigint_handler, True),
         ("another thread", in_thread, True),
@@ -142,32 +183,31 @@ def main() -> None:
         ("main thread, own SIGINT handler (oc_call_async + wait)", with_own_sigint_handler, False),
     ]
     for _, run, _ in paths:  # warm up: connections, caches, the Ctrl-C watcher
-        run(c_loop)
-        run(floor_loop)
-        run(python_loop)
+        for loop in [c_loop, python_loop] + [b[0] for b in beside.values()]:
+            run(loop)
     bare: list[float] = []
     ours_main: list[float] = []
-    for label, run, with_floor in paths:
+    for label, run, with_beside in paths:
         loops = {"c": c_loop, "python": python_loop}
-        if with_floor:
-            loops["floor"] = floor_loop
-        differences: dict[str, list[float]] = {"wall": [], "cpu": [], "floor": []}
+        if with_beside:
+            loops.update((name, b[0]) for name, b in beside.items())
+        over_c: dict[str, list[float]] = {name: [] for name in loops}
+        cpu: list[float] = []
         for r in range(rounds):
             order = list(loops) if r % 2 == 0 else list(reversed(loops))
             took = {name: run(loops[name]) for name in order}
-            differences["wall"].append((took["python"][0] - took["c"][0]) / n * 1e6)
-            differences["cpu"].append((took["python"][1] - took["c"][1]) / n * 1e6)
-            if with_floor:
-                differences["floor"].append((took["floor"][0] - took["c"][0]) / n * 1e6)
+            for name in loops:
+                over_c[name].append((took[name][0] - took["c"][0]) / n * 1e6)
+            cpu.append((took["python"][1] - took["c"][1]) / n * 1e6)
             bare.append(took["c"][0] / n * 1e6)
             if label == "main thread":
                 ours_main.append(took["python"][0] / n * 1e6)
-        wall, cpu, floor = differences["wall"], differences["cpu"], differences["floor"]
+        wall = over_c["python"]
         row(
             "Python",
             f"binding cost over C, {label} (us/call)",
             f"{statistics.median(wall):.1f}",
-            f"{spread(wall)} over {rounds} pairs; N={n}",
+            f"{decoder}; {spread(wall)} over {rounds} pairs; N={n}",
         )
         row(
             "Python",
@@ -175,13 +215,15 @@ def main() -> None:
             f"{statistics.median(cpu):.1f}",
             f"process CPU time; {spread(cpu)}",
         )
-        if with_floor:
-            row(
-                "Python",
-                f"of which ctypes + json.loads alone, no package, {label} (us/call)",
-                f"{statistics.median(floor):.1f}",
-                f"the same pairs; {spread(floor)}",
-            )
+        for name, (_, figure, detail) in beside.items():
+            if name in loops:
+                values = over_c[name]
+                row(
+                    "Python",
+                    figure.format(label),
+                    f"{statistics.median(values):.1f}",
+                    f"{detail}; {spread(values)}",
+                )
     row(
         "Python",
         "Client.get_instance, main thread (us/call)",

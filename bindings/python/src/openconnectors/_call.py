@@ -116,6 +116,8 @@ def run(
     _logging.refresh()
     if _get_ident() == _MAIN_THREAD:
         return _run_in_main_thread(client, operation, request, cancel)
+    if cancel is None:  # the usual case, without _direct's frame
+        return _ffi_call(client, operation, request, None)
     return _direct(client, operation, request, cancel)
 
 

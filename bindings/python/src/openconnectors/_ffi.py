@@ -244,4 +244,9 @@ def call(client: int | None, operation: bytes, request: bytes, cancel: int | Non
                 text = out.text
             finally:
                 _oc_string_free(pointer)
+    if status == _OK and text is not None:  # the usual case, without result()'s frame
+        try:
+            return _decode(text)
+        except (ValueError, RecursionError):
+            pass  # result() decodes it again and says why it cannot
     return result(status, text)

@@ -196,17 +196,24 @@ mixed_call mixed_call_of(int i, const char *tag, long long id, const char *token
   return m;
 }
 
-char *fmt(const char *format, ...) {
-  va_list args;
+static char *vfmt(const char *format, va_list args) {
+  va_list again;
   int n;
   char *s;
-  va_start(args, format);
+  va_copy(again, args);
   n = vsnprintf(NULL, 0, format, args);
-  va_end(args);
   s = (char *)malloc((size_t)n + 1);
   if (s == NULL) abort();
+  vsnprintf(s, (size_t)n + 1, format, again);
+  va_end(again);
+  return s;
+}
+
+char *fmt(const char *format, ...) {
+  va_list args;
+  char *s;
   va_start(args, format);
-  vsnprintf(s, (size_t)n + 1, format, args);
+  s = vfmt(format, args);
   va_end(args);
   return s;
 }
@@ -300,6 +307,16 @@ static void emu_hook(const char *method, const char *path, const char *body) {
 
 void emu_reset(void) { emu_hook("POST", "/__emulator/reset", ""); }
 void emu_fault(const char *spec_json) { emu_hook("POST", "/__emulator/faults", spec_json); }
+
+void emu_faultf(const char *format, ...) {
+  va_list args;
+  char *spec;
+  va_start(args, format);
+  spec = vfmt(format, args);
+  va_end(args);
+  emu_fault(spec);
+  free(spec);
+}
 void emu_clear_faults(void) { emu_hook("DELETE", "/__emulator/faults", NULL); }
 
 char *emu_journal(void) {

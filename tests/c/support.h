@@ -78,6 +78,12 @@ int emu_port(void);
 const char *emu_base_url(void); /* http://127.0.0.1:PORT/elements/api-v2 */
 void emu_reset(void);
 void emu_fault(const char *spec_json); /* arms one fault; a refused spec fails the test */
+/* emu_fault of a formatted spec, e.g. emu_faultf("{\"pathPrefix\":\"%s\",\"count\":1}", path). */
+void emu_faultf(const char *format, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
 void emu_clear_faults(void);
 char *emu_journal(void); /* malloc'd JSON array; free() it */
 /* Journal entries with this method (NULL: any) whose path starts with path_prefix. */

@@ -144,9 +144,7 @@ static void test_hundred_at_once(void) {
   free(text);
   /* Every platform call of the mix (4 in 5) waits 300 ms at the emulator: one after the other,
    * 80 of them would take 24 s. */
-  text = fmt("{\"pathPrefix\":\"/elements/api-v2/\",\"count\":%d,\"delayMs\":300}", g_at_once * 4 / 5);
-  emu_fault(text);
-  free(text);
+  emu_faultf("{\"pathPrefix\":\"/elements/api-v2/\",\"count\":%d,\"delayMs\":300}", g_at_once * 4 / 5);
   sent_before = emu_count_requests(NULL, "/elements/api-v2/");
   latch_init(&done, g_at_once);
   t0 = now_ms();

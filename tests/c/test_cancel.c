@@ -320,7 +320,7 @@ static void test_cancel_body(void) {
 
 static void test_cancel_emulator(void) {
   oc_client *client = emu_client("");
-  char *path, *request, *code, *body, *fault;
+  char *path, *request, *code, *body;
   long long id;
   journal_wait wait;
   test_section("cancel while the answer is awaited, during a retry's backoff, after a POST was sent");
@@ -330,9 +330,7 @@ static void test_cancel_emulator(void) {
   request = fmt("{\"id\":%lld}", id);
 
   /* The answer: the emulator holds it for 5 s. */
-  fault = fmt("{\"method\":\"GET\",\"pathPrefix\":\"%s\",\"count\":1,\"delayMs\":5000}", path);
-  emu_fault(fault);
-  free(fault);
+  emu_faultf("{\"method\":\"GET\",\"pathPrefix\":\"%s\",\"count\":1,\"delayMs\":5000}", path);
   wait.method = "GET";
   wait.path_prefix = path;
   wait.count = emu_count_requests("GET", path) + 1;
@@ -341,10 +339,8 @@ static void test_cancel_emulator(void) {
   check_client_works(client, id, "a cancelled GET");
 
   /* A retry's backoff: 503 with Retry-After 10, and retries left. */
-  fault = fmt("{\"method\":\"GET\",\"pathPrefix\":\"%s\",\"count\":3,\"status\":503,\"retryAfter\":10}",
-              path);
-  emu_fault(fault);
-  free(fault);
+  emu_faultf("{\"method\":\"GET\",\"pathPrefix\":\"%s\",\"count\":3,\"status\":503,\"retryAfter\":10}",
+             path);
   wait.count = emu_count_requests("GET", path) + 1;
   cancelled_call("backoff before a retry (Retry-After: 10)", client, "get_instance", request,
                  emulator_received, &wait, 100, OC_ERR_CANCELLED);
@@ -536,7 +532,7 @@ static void test_deadline(void) {
   oc_client *client = emu_client("");
   oc_client *quick = emu_client(",\"deadlineMs\":500");
   oc_client *patient = emu_client(",\"deadlineMs\":2000,\"maxRetries\":2");
-  char *path, *request, *fault, *code, *body;
+  char *path, *request, *code, *body;
   call_result r;
   long long id, t0, elapsed;
   long bound = 1000L * time_scale();
@@ -547,10 +543,8 @@ static void test_deadline(void) {
   request = fmt("{\"id\":%lld}", id);
 
   /* Retry-After: 30 cannot fit in 2 s: the 503 comes back at once, not after 30 s. */
-  fault = fmt("{\"method\":\"GET\",\"pathPrefix\":\"%s\",\"count\":3,\"status\":503,\"retryAfter\":30}",
-              path);
-  emu_fault(fault);
-  free(fault);
+  emu_faultf("{\"method\":\"GET\",\"pathPrefix\":\"%s\",\"count\":3,\"status\":503,\"retryAfter\":30}",
+             path);
   t0 = now_ms();
   r = CALL_OP(patient, "get_instance", request, NULL, RESULT_PLAIN);
   elapsed = now_ms() - t0;
@@ -581,9 +575,7 @@ static void test_deadline(void) {
   emu_clear_faults();
 
   /* The same for a GET: a timeout. */
-  fault = fmt("{\"method\":\"GET\",\"pathPrefix\":\"%s\",\"count\":3,\"delayMs\":3000}", path);
-  emu_fault(fault);
-  free(fault);
+  emu_faultf("{\"method\":\"GET\",\"pathPrefix\":\"%s\",\"count\":3,\"delayMs\":3000}", path);
   t0 = now_ms();
   r = CALL_OP(quick, "get_instance", request, NULL, RESULT_PLAIN);
   elapsed = now_ms() - t0;

@@ -366,11 +366,9 @@ static void test_epoll_batches(void) {
   test_section(text);
   free(text);
   /* Held 50 ms each, so that many finish together and batches fill. */
-  text = fmt("{\"method\":\"GET\",\"pathPrefix\":\"/elements/api-v2/instances/\",\"count\":%d,"
+  emu_faultf("{\"method\":\"GET\",\"pathPrefix\":\"/elements/api-v2/instances/\",\"count\":%d,"
              "\"delayMs\":50}",
              MANY);
-  emu_fault(text);
-  free(text);
   ep = epoll_create1(EPOLL_CLOEXEC);
   CHECK(ep >= 0);
   memset(&ev, 0, sizeof ev);
@@ -441,7 +439,6 @@ static void test_take_waits(void) {
   oc_completion batch[4];
   waiter w;
   slot slots[2];
-  char *fault;
   long long t0, elapsed;
   double ms;
   test_section("oc_queue_take with a timeout, from a thread that does not poll");
@@ -465,11 +462,9 @@ static void test_take_waits(void) {
 
   /* Waiting (with the largest timeout there is) for a call the emulator answers after 300 ms:
    * it returns with it, not at its timeout. */
-  fault = fmt("{\"method\":\"GET\",\"pathPrefix\":\"/elements/api-v2/instances/%lld\",\"count\":1,"
-              "\"delayMs\":300}",
-              g_id);
-  emu_fault(fault);
-  free(fault);
+  emu_faultf("{\"method\":\"GET\",\"pathPrefix\":\"/elements/api-v2/instances/%lld\",\"count\":1,"
+             "\"delayMs\":300}",
+             g_id);
   memset(&w, 0, sizeof w);
   w.q = q;
   w.timeout_ms = UINT32_MAX;
@@ -566,11 +561,9 @@ static void test_many_takers(void) {
   text = fmt("%d threads taking %d completions from one queue at once", TAKERS, g_shared);
   test_section(text);
   free(text);
-  text = fmt("{\"method\":\"GET\",\"pathPrefix\":\"/elements/api-v2/instances/\",\"count\":%d,"
+  emu_faultf("{\"method\":\"GET\",\"pathPrefix\":\"/elements/api-v2/instances/\",\"count\":%d,"
              "\"delayMs\":20}",
              g_shared);
-  emu_fault(text);
-  free(text);
   memset(&sh, 0, sizeof sh);
   sh.q = q;
   sh.slots = slots;
@@ -684,16 +677,14 @@ static void test_cancel(void) {
   slot slots[6];
   oc_queue *q = queue_new_checked();
   oc_cancel *cancel = NULL;
-  char *path = fmt("/elements/api-v2/instances/%lld", g_id), *fault;
+  char *path = fmt("/elements/api-v2/instances/%lld", g_id);
   int before, port, sent_before;
   size_t i, queued = 0;
   long long triggered, elapsed;
   test_section("cancelled calls reach the queue as OC_ERR_CANCELLED soon after the trigger");
 
   /* Three GETs held 10 s by the emulator, one handle, triggered once they were received. */
-  fault = fmt("{\"method\":\"GET\",\"pathPrefix\":\"%s\",\"count\":3,\"delayMs\":10000}", path);
-  emu_fault(fault);
-  free(fault);
+  emu_faultf("{\"method\":\"GET\",\"pathPrefix\":\"%s\",\"count\":3,\"delayMs\":10000}", path);
   CHECK_STATUS(oc_cancel_new(&cancel), OC_OK);
   before = emu_count_requests("GET", path);
   for (i = 0; i < 3; i++) {
